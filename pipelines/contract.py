@@ -1,0 +1,157 @@
+"""The raw contract's refusals: rules that typed input must meet before anything is built.
+
+Each rule is an Ibis predicate over the raw table that is true on an offending
+row, so the checks run in the database on any backend. All rules are counted
+in one scan; only a rule that fails is scanned again for examples.
+(The full Great Expectations suites come later; these are the rules without
+which the models cannot even be computed.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+
+from semantic.models.raw import CSV_LINE, RAW_COLUMNS
+from semantic.models.staging import is_list_literal, typed
+
+MAX_EXAMPLES = 5
+
+
+@dataclass
+class Problem:
+    """One broken rule: where, what, how often, and a few offending rows."""
+
+    column: str | None
+    rule: str
+    count: int | None = None
+    examples: list[str] = field(default_factory=list)  # "line 12: 'abc'"
+
+
+class ContractViolation(Exception):
+    """The input cannot be typed as the contract says; nothing may be built from it."""
+
+    def __init__(self, source: Path | str, problems: list[Problem]):
+        self.source = str(source)
+        self.problems = problems
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        lines = [f"refused {self.source}: it breaks the raw data contract"]
+        for p in self.problems:
+            where = f'column "{p.column}"' if p.column else "file"
+            count = "" if p.count is None else f" ({p.count:,} row{'s' if p.count != 1 else ''})"
+            lines.append(f"  {where}: {p.rule}{count}")
+            lines.extend(f"    {example}" for example in p.examples)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Rule:
+    column: str  # the raw column the rule is about (named in the report)
+    rule: str  # the rule in words
+    offends: Callable[[ir.Table], ir.BooleanValue]  # true on an offending row
+    shown: tuple[str, ...] = ()  # raw columns shown for an offending row (default: `column`)
+
+
+_LISTS = {c.name: c for c in RAW_COLUMNS if c.dtype == "list"}
+
+
+def raw_rules() -> list[Rule]:
+    """Rules on the raw table as read (raw column names): cheap, no list parsing."""
+    rules = [
+        Rule(c.name, "must not be empty", lambda t, n=c.name: t[n].isnull())
+        for c in RAW_COLUMNS
+        if c.dtype in {"int64", "float64", "list"}
+    ]
+    rules.append(
+        Rule(
+            "Account Activity.customer_id",
+            "must equal Customer Profile.customer_id (it is a redundant copy)",
+            lambda t: t["Account Activity.customer_id"] != t["Customer Profile.customer_id"],
+            shown=("Customer Profile.customer_id", "Account Activity.customer_id"),
+        )
+    )
+    rules += [
+        Rule(name, "must be a Python list literal such as [1.5, 2.0]", lambda t, n=name: ~is_list_literal(t[n]))
+        for name in _LISTS
+    ]
+    return rules
+
+
+def staged_rules() -> list[Rule]:
+    """Rules on the parsed activity lists (staging names): checked once staging has parsed them."""
+    dates, transactions, repayments = (c.staging_name for c in _LISTS.values())
+    rules = [
+        Rule(
+            c.name,
+            "every list element must be " + ("an ISO date" if c.staging_name == dates else "a number"),
+            lambda t, n=c.staging_name: t[n].filter(lambda element: element.isnull()).length() > 0,
+        )
+        for c in _LISTS.values()
+    ]
+    rules.append(
+        Rule(
+            next(iter(_LISTS)),
+            "the three activity lists must have the same length",
+            lambda t: (t[dates].length() != t[transactions].length()) | (t[dates].length() != t[repayments].length()),
+            shown=tuple(_LISTS),
+        )
+    )
+    return rules
+
+
+def check_raw(raw: ir.Table, source: Path | str, numbered_raw: Callable[[], ir.Table]) -> None:
+    """Raise ContractViolation for every broken raw rule; `numbered_raw()` is raw plus `csv_line`."""
+    _check(raw_rules(), raw, source, numbered_raw)
+
+
+def check_staged(staged: ir.Table, source: Path | str, numbered_raw: Callable[[], ir.Table]) -> None:
+    """Raise ContractViolation for every broken rule on the parsed activity lists."""
+
+    def numbered_staged() -> ir.Table:
+        lines = numbered_raw()
+        return lines.select(
+            CSV_LINE, *_LISTS, **{c.staging_name: typed(lines, c) for c in _LISTS.values()}
+        )
+
+    _check(staged_rules(), staged, source, numbered_staged)
+
+
+def _check(rules: list[Rule], table: ir.Table, source: Path | str, numbered: Callable[[], ir.Table]) -> None:
+    """Count every rule in one scan; only for a broken rule, find its first offending lines."""
+    counts = table.aggregate(
+        **{f"rule_{i}": rule.offends(table).fill_null(False).cast("int64").sum() for i, rule in enumerate(rules)}
+    ).to_pyarrow().to_pylist()[0]
+    failed = [(rule, counts[f"rule_{i}"]) for i, rule in enumerate(rules) if counts[f"rule_{i}"]]
+    if not failed:
+        return
+    lines = numbered()
+    problems = []
+    for rule, count in failed:
+        shown = rule.shown or (rule.column,)
+        offending = lines.filter(rule.offends(lines).fill_null(False)).order_by(CSV_LINE)
+        rows = offending.select(CSV_LINE, *shown).limit(MAX_EXAMPLES).to_pyarrow().to_pylist()
+        problems.append(Problem(rule.column, rule.rule, count, [_example(row, shown) for row in rows]))
+    raise ContractViolation(source, problems)
+
+
+def _example(row: dict, shown: tuple[str, ...]) -> str:
+    if len(shown) == 1:
+        return f"line {row[CSV_LINE]}: {_short(row[shown[0]])}"
+    values = ", ".join(f"{name}={_short(row[name])}" for name in shown)
+    return f"line {row[CSV_LINE]}: {values}"
+
+
+def _short(value, limit: int = 80) -> str:
+    text = "<empty>" if value is None else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def numbered(table: ir.Table, first_line: int = 2) -> ir.Table:
+    """`table` with the CSV line of each row (the header is line 1), in reading order."""
+    return table.mutate(**{CSV_LINE: ibis.row_number() + first_line})

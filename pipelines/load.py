@@ -1,0 +1,139 @@
+"""CSV -> raw table, with the contract's refusals.
+
+The one place that knows how a backend reads a CSV. On DuckDB the file is
+read by DuckDB's own reader with the contract's types (no pandas round trip);
+values that cannot be typed are collected by the reader's reject tables with
+their line numbers. The raw table is a temporary table: it holds the customer
+address, so it never reaches the published warehouse.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import ibis.expr.types as ir
+
+from pipelines.contract import MAX_EXAMPLES, ContractViolation, Problem, check_raw, numbered
+from semantic.models import RAW_TABLE
+from semantic.models.raw import RAW_COLUMN_NAMES, RAW_COLUMNS
+
+_DUCKDB_TYPES = {"int64": "BIGINT", "float64": "DOUBLE", "string": "VARCHAR", "list": "VARCHAR"}
+_DUCKDB_CSV_OPTIONS = dict(header=True, auto_detect=False, delim=",", quote='"', escape='"', strict_mode=True)
+_HEADER_BYTES = 1 << 20
+
+
+def load_raw(con, source: Path) -> ir.Table:
+    """Read `source` into the temporary table `raw_fintech_data` and check the contract.
+
+    Raises ContractViolation (naming the file, the column, the rule and a few
+    offending lines) when the input cannot be typed as the contract says.
+    """
+    source = Path(source)
+    check_header(source)
+    if con.name != "duckdb":
+        raise NotImplementedError(f"loading a CSV on the {con.name} backend is not supported yet")
+    raw = con.create_table(RAW_TABLE, _duckdb_csv(con, source, "raw_csv"), temp=True, overwrite=True)
+    _raise_on_rejects(con, source)
+    if raw.count().execute() == 0:
+        raise ContractViolation(source, [Problem(None, "has a header but no data rows")])
+    check_raw(raw, source, numbered_raw(con, source))
+    return raw
+
+
+def numbered_raw(con, source: Path):
+    """A callable giving the raw rows with their CSV line: read again, only to report offending lines."""
+    return lambda: numbered(_duckdb_csv(con, source, "raw_csv_numbered"))
+
+
+def _duckdb_csv(con, source: Path, view: str) -> ir.Table:
+    columns = {c.name: _DUCKDB_TYPES[c.dtype] for c in RAW_COLUMNS}
+    return con.read_csv(str(source), table_name=view, columns=columns, store_rejects=True, **_DUCKDB_CSV_OPTIONS)
+
+
+def _raise_on_rejects(con, source: Path) -> None:
+    """Turn the rows DuckDB's reader could not type into one Problem per column."""
+    rejects = con.table("reject_errors")
+    per_column = (
+        rejects.group_by(["column_name", "error_type"])
+        .aggregate(count=rejects.count(), first_line=rejects.line.min())
+        .order_by("first_line")
+        .to_pyarrow()
+        .to_pylist()
+    )
+    if not per_column:
+        return
+    problems = []
+    for group in per_column:
+        these = rejects.filter(
+            (rejects.column_name.isnull() if group["column_name"] is None else rejects.column_name == group["column_name"])
+            & (rejects.error_type == group["error_type"])
+        )
+        examples = these.order_by("line").select("line", "error_message").limit(MAX_EXAMPLES).to_pyarrow().to_pylist()
+        problems.append(
+            Problem(
+                group["column_name"],
+                _REJECT_RULES.get(group["error_type"], group["error_type"]),
+                group["count"],
+                [f"line {e['line']}: {_first_sentence(e['error_message'])}" for e in examples],
+            )
+        )
+    raise ContractViolation(source, problems)
+
+
+_REJECT_RULES = {
+    "CAST": "must hold a value of the contract's type (a number where the contract says number)",
+    "MISSING COLUMNS": "every line must have all 34 fields (a line is short: truncated?)",
+    "TOO MANY COLUMNS": "every line must have exactly 34 fields",
+    "UNQUOTED VALUE": "a field is badly quoted",
+    "LINE SIZE OVER MAXIMUM": "a line is too long",
+    "INVALID UNICODE": "must be UTF-8 text",
+}
+
+
+def _first_sentence(message: str | None) -> str:
+    return (message or "").split("\n")[0].strip()
+
+
+def check_header(source: Path) -> None:
+    """The file exists, is a text CSV, and its header is the contract's 34 columns in order."""
+    if not source.is_file():
+        raise ContractViolation(source, [Problem(None, "does not exist (or is not a file)")])
+    with open(source, "rb") as f:
+        head = f.read(_HEADER_BYTES)
+    if not head.strip():
+        raise ContractViolation(source, [Problem(None, "is empty: expected a header line with the 34 contract columns")])
+    first_line = head.splitlines()[0]
+    try:
+        text = first_line.decode("utf-8-sig")
+        header = next(csv.reader(io.StringIO(text)))
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        raise ContractViolation(source, [Problem(None, "is not a UTF-8 CSV file: its first line is not a header")]) from None
+    problems = _header_problems([h.strip() for h in header])
+    if problems:
+        raise ContractViolation(source, problems)
+
+
+def _header_problems(header: list[str]) -> list[Problem]:
+    expected = list(RAW_COLUMN_NAMES)
+    if not set(header) & set(expected):
+        shown = ",".join(header)
+        return [Problem(None, "first line is not the contract's header: none of the 34 column names found "
+                              "(header missing, or not this extract?)",
+                        examples=[f"line 1: {shown[:77] + '...' if len(shown) > 80 else shown}"])]
+    missing = [c for c in expected if c not in header]
+    unexpected = [c for c in header if c not in expected]
+    found = f"header has {len(header)} column(s)"
+    problems = [Problem(c, "required column is missing from the header") for c in missing]
+    problems += [
+        Problem(c, "is not a contract column (renamed or extra?)", examples=[f"line 1: {found}"]) for c in unexpected
+    ]
+    duplicated = sorted({c for c in header if header.count(c) > 1})
+    problems += [Problem(c, "appears more than once in the header") for c in duplicated]
+    if not problems and header != expected:
+        first = next(i for i, (h, e) in enumerate(zip(header, expected)) if h != e)
+        problems.append(
+            Problem(header[first], f"columns must be in the contract's order: position {first + 1} should be {expected[first]!r}")
+        )
+    return problems

@@ -1,0 +1,68 @@
+"""Where the warehouse lives: one place, overridable by flag and environment.
+
+Precedence: an explicit URL (the `--backend` flag) > `FINTECH_BACKEND` > the
+embedded DuckDB file under `data/warehouse/`. URLs are Ibis connection URLs
+(`duckdb:///abs/path.duckdb`, `duckdb://relative.duckdb`,
+`postgres://user:pass@host:5432/db`, `sqlite:///path`, ...). Secrets in a URL
+are masked by `masked_url` before anything is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+BACKEND_ENV = "FINTECH_BACKEND"
+DATA_DIR_ENV = "FINTECH_DATA_DIR"
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path:
+    """`data/` of the project, or `FINTECH_DATA_DIR`."""
+    return Path(os.environ.get(DATA_DIR_ENV) or PROJECT_ROOT / "data")
+
+
+def default_source() -> Path:
+    """The committed raw sample."""
+    return data_dir() / "raw" / "fintech_data.csv"
+
+
+def default_backend_url() -> str:
+    return f"duckdb://{(data_dir() / 'warehouse' / 'fintech.duckdb').resolve()}"
+
+
+def backend_url(flag: str | None = None) -> str:
+    """The configured backend URL: flag > FINTECH_BACKEND > embedded DuckDB."""
+    return flag or os.environ.get(BACKEND_ENV) or default_backend_url()
+
+
+def masked_url(url: str) -> str:
+    """`url` with any password (and token-like query values) replaced by ***."""
+    masked = re.sub(r"(//[^/:@]*:)[^@/]*@", r"\1***@", url)
+    return re.sub(r"(?i)([?&](?:password|pass|pwd|token|secret|key)=)[^&]*", r"\1***", masked)
+
+
+def backend_name(url: str) -> str:
+    """The backend part of a URL: `duckdb`, `postgres`, ..."""
+    scheme = urlsplit(url).scheme
+    if not scheme:
+        raise ValueError(f"not a backend URL (expected e.g. duckdb:///path/to/file.duckdb): {masked_url(url)}")
+    return scheme.split("+")[0]
+
+
+def database_file(url: str) -> Path | None:
+    """The database file of a file-based URL (duckdb, sqlite); None otherwise or in memory.
+
+    `duckdb:///abs/path` is absolute, `duckdb://rel/path` relative to the
+    working directory, as Ibis reads them.
+    """
+    if backend_name(url) not in {"duckdb", "sqlite"}:
+        return None
+    parts = urlsplit(url)
+    path = parts.netloc + parts.path
+    if path in {"", ":memory:"}:
+        return None
+    return Path(path)

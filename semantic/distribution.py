@@ -1,0 +1,87 @@
+"""Distribution measures computed with window functions, in the database.
+
+Building blocks for the KPI tables and for metrics sliced by any dimension:
+every function takes a table, the value column and the grouping columns, and
+ranks each group within itself. Nothing here pulls rows into Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+
+
+def ntile(n: int, order_by, by: Sequence[str] = ()) -> ir.IntegerValue:
+    """SQL NTILE(n), numbered from 1 (Ibis numbers from 0): sizes differ by at most one, larger tiles first."""
+    return ibis.ntile(n).over(group_by=list(by), order_by=order_by) + 1
+
+
+def ascending_rank(value: ir.Column, by: Sequence[str] = ()) -> ir.IntegerValue:
+    """Position 1..n of each row in ascending order of `value` within its group."""
+    return ibis.row_number().over(group_by=list(by), order_by=value) + 1
+
+
+def _aggregate(table: ir.Table, by: Sequence[str], **metrics) -> ir.Table:
+    """One row per group of `by`, or one row in all when `by` is empty."""
+    return table.group_by(list(by)).aggregate(**metrics) if by else table.aggregate(**metrics)
+
+
+def gini(table: ir.Table, value: str, by: Sequence[str] = ()) -> ir.Table:
+    """Gini coefficient of `value` per group: columns `by` + `gini`.
+
+    With x_1 <= ... <= x_n and total T: 2 * sum(i * x_i) / (n * T) - (n + 1) / n;
+    null when n = 0 or T = 0. Ties do not matter: sum(i * x_i) is the same for
+    any order of equal values.
+    """
+    ranked = table.mutate(_rank=ascending_rank(table[value], by))
+    sums = _aggregate(
+        ranked,
+        by,
+        _n=ranked.count(),
+        _total=ranked[value].sum(),
+        _weighted=(ranked._rank * ranked[value]).sum(),
+    )
+    n = sums._n.cast("float64")
+    coefficient = 2 * sums._weighted / (n * sums._total) - (n + 1) / n
+    undefined = (sums._n == 0) | (sums._total == 0)
+    return sums.select(*by, gini=ibis.ifelse(undefined, ibis.null("float64"), coefficient))
+
+
+def top_share(table: ir.Table, value: str, tiles: int = 10, by: Sequence[str] = ()) -> ir.Table:
+    """Share of `value` held by tile 1 of NTILE(tiles) ranked richest first: columns `by` + `top_share`."""
+    tiled = table.mutate(_tile=ntile(tiles, ibis.desc(value), by))
+    sums = _aggregate(
+        tiled,
+        by,
+        _total=tiled[value].sum(),
+        _top=tiled[value].sum(where=tiled._tile == 1),
+    )
+    return sums.select(*by, top_share=ibis.ifelse(sums._total == 0, ibis.null("float64"), sums._top / sums._total))
+
+
+def lorenz_curve(table: ir.Table, value: str, points: int = 1001) -> ir.Table:
+    """The Lorenz curve of `value` (poorest first): (population_share, balance_share) from (0, 0) to (1, 1).
+
+    At most `points` points: all n + 1 when n < points; otherwise, for each
+    step k = 1 .. points - 1, the first rank i at or after k * n / (points - 1).
+    """
+    steps = points - 1
+    ranked = table.mutate(
+        _rank=ascending_rank(table[value]),
+        _n=table[value].count().over(),
+        _total=table[value].sum().over(),
+    )
+    # The running sum follows the same (unique) rank, so tied values cannot swap places between windows.
+    ranked = ranked.mutate(_running=ranked[value].sum().over(order_by=ranked._rank, rows=(None, 0)))
+    step = (ranked._rank * steps) // ranked._n  # the only step whose first rank can be this rank
+    first_rank_of_step = (step * ranked._n + steps - 1) // steps
+    kept = ranked.filter((ranked._n <= steps) | ((step >= 1) & (first_rank_of_step == ranked._rank)))
+    curve = kept.select(
+        population_share=kept._rank / kept._n.cast("float64"),
+        # The last point is (1, 1) by definition: no running-sum rounding there.
+        balance_share=ibis.ifelse(kept._rank == kept._n, 1.0, kept._running / kept._total),
+    )
+    origin = ibis.memtable({"population_share": [0.0], "balance_share": [0.0]})
+    return origin.union(curve).order_by("population_share")
