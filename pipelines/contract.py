@@ -55,7 +55,11 @@ class Rule:
     column: str  # the raw column the rule is about (named in the report)
     rule: str  # the rule in words
     offends: Callable[[ir.Table], ir.BooleanValue]  # true on an offending row
-    shown: tuple[str, ...] = ()  # raw columns shown for an offending row (default: `column`)
+    # what to show of an offending row: label -> value (default: the column's value)
+    shown: Callable[[ir.Table], dict[str, ir.Value]] | None = None
+
+    def shown_values(self, table: ir.Table) -> dict[str, ir.Value]:
+        return self.shown(table) if self.shown else {self.column: table[self.column]}
 
 
 _LISTS = {c.name: c for c in RAW_COLUMNS if c.dtype == "list"}
@@ -73,7 +77,7 @@ def raw_rules() -> list[Rule]:
             "Account Activity.customer_id",
             "must equal Customer Profile.customer_id (it is a redundant copy)",
             lambda t: t["Account Activity.customer_id"] != t["Customer Profile.customer_id"],
-            shown=("Customer Profile.customer_id", "Account Activity.customer_id"),
+            shown=lambda t: {c: t[c] for c in ("Customer Profile.customer_id", "Account Activity.customer_id")},
         )
     )
     rules += [
@@ -99,7 +103,7 @@ def staged_rules() -> list[Rule]:
             next(iter(_LISTS)),
             "the three activity lists must have the same length",
             lambda t: (t[dates].length() != t[transactions].length()) | (t[dates].length() != t[repayments].length()),
-            shown=tuple(_LISTS),
+            shown=lambda t: {f"{c.name} elements": t[c.staging_name].length() for c in _LISTS.values()},
         )
     )
     return rules
@@ -133,10 +137,10 @@ def _check(rules: list[Rule], table: ir.Table, source: Path | str, numbered: Cal
     lines = numbered()
     problems = []
     for rule, count in failed:
-        shown = rule.shown or (rule.column,)
+        shown = rule.shown_values(lines)
         offending = lines.filter(rule.offends(lines).fill_null(False)).order_by(CSV_LINE)
-        rows = offending.select(CSV_LINE, *shown).limit(MAX_EXAMPLES).to_pyarrow().to_pylist()
-        problems.append(Problem(rule.column, rule.rule, count, [_example(row, shown) for row in rows]))
+        rows = offending.select(CSV_LINE, **shown).limit(MAX_EXAMPLES).to_pyarrow().to_pylist()
+        problems.append(Problem(rule.column, rule.rule, count, [_example(row, tuple(shown)) for row in rows]))
     raise ContractViolation(source, problems)
 
 

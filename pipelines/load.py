@@ -86,7 +86,7 @@ _REJECT_RULES = {
     "CAST": "must hold a value of the contract's type (a number where the contract says number)",
     "MISSING COLUMNS": "every line must have all 34 fields (a line is short: truncated?)",
     "TOO MANY COLUMNS": "every line must have exactly 34 fields",
-    "UNQUOTED VALUE": "a field is badly quoted",
+    "UNQUOTED VALUE": "a quoted field is not closed properly (a truncated or broken line?)",
     "LINE SIZE OVER MAXIMUM": "a line is too long",
     "INVALID UNICODE": "must be UTF-8 text",
 }
@@ -124,10 +124,10 @@ def _header_problems(header: list[str]) -> list[Problem]:
                         examples=[f"line 1: {shown[:77] + '...' if len(shown) > 80 else shown}"])]
     missing = [c for c in expected if c not in header]
     unexpected = [c for c in header if c not in expected]
-    found = f"header has {len(header)} column(s)"
     problems = [Problem(c, "required column is missing from the header") for c in missing]
     problems += [
-        Problem(c, "is not a contract column (renamed or extra?)", examples=[f"line 1: {found}"]) for c in unexpected
+        Problem(c, "is not a contract column (renamed or extra?)", examples=[f"line 1, field {header.index(c) + 1}"])
+        for c in unexpected
     ]
     duplicated = sorted({c for c in header if header.count(c) > 1})
     problems += [Problem(c, "appears more than once in the header") for c in duplicated]

@@ -1,0 +1,95 @@
+"""Shared fixtures: generated extracts, built warehouses, and the `fintech` command run as a user would."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import ibis
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CSV = ROOT / "data" / "raw" / "fintech_data.csv"
+
+
+def run_fintech(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`fintech ARGS` in a fresh process, as a user runs it (no backend variable inherited)."""
+    full_env = {k: v for k, v in os.environ.items() if k != "FINTECH_BACKEND"}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "pipelines", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout, cwd=ROOT)
+
+
+def warehouse_url(path: Path) -> str:
+    return f"duckdb://{path.resolve()}"
+
+
+def build_warehouse(csv: Path, target: Path) -> Path:
+    result = run_fintech("build", "--source", str(csv), "--backend", warehouse_url(target))
+    assert result.returncode == 0, result.stderr
+    return target
+
+
+def read_tables(path: Path) -> dict[str, pd.DataFrame]:
+    """Every table of a warehouse file, rows in a stable order."""
+    con = ibis.duckdb.connect(str(path), read_only=True)
+    try:
+        tables = {}
+        for name in con.list_tables():
+            frame = con.table(name).to_pandas()
+            tables[name] = frame.sort_values(list(frame.columns[:2])).reset_index(drop=True)
+        return tables
+    finally:
+        con.disconnect()
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def generate_csv(tmp_path_factory):
+    """Generate (once per session) an extract for the given arguments; returns its path."""
+    made: dict[tuple, Path] = {}
+
+    def generate(rows: int, seed: int, accounts_per_customer: float = 1.0) -> Path:
+        key = (rows, seed, accounts_per_customer)
+        if key not in made:
+            out = tmp_path_factory.mktemp("extract") / f"fintech_{rows}_{seed}_{accounts_per_customer}.csv"
+            result = run_fintech("generate", "--rows", str(rows), "--seed", str(seed),
+                                 "--accounts-per-customer", str(accounts_per_customer), "--out", str(out))
+            assert result.returncode == 0, result.stderr
+            made[key] = out
+        return made[key]
+
+    return generate
+
+
+# The datasets the built tables are checked on: the committed sample; generated
+# data whose row count is a multiple of neither 10 nor 4 (NTILE remainders);
+# and customers holding several accounts each (fan-out).
+DATASETS = {
+    "sample": None,
+    "ntile_remainders": (1_003, 7, 1.0),
+    "multi_account": (1_206, 11, 2.5),
+}
+
+
+@pytest.fixture(scope="session", params=list(DATASETS))
+def dataset(request, generate_csv, tmp_path_factory):
+    """(csv path, built warehouse path) for each dataset."""
+    spec = DATASETS[request.param]
+    csv = SAMPLE_CSV if spec is None else generate_csv(*spec)
+    target = tmp_path_factory.mktemp(f"warehouse_{request.param}") / "fintech.duckdb"
+    return csv, build_warehouse(csv, target)
+
+
+@pytest.fixture
+def published(tmp_path):
+    """A warehouse published from the sample in a fresh folder, with its digest and contents."""
+    target = build_warehouse(SAMPLE_CSV, tmp_path / "warehouse" / "fintech.duckdb")
+    return target, file_digest(target), read_tables(target)
