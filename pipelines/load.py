@@ -104,6 +104,8 @@ def check_header(source: Path) -> None:
         head = f.read(_HEADER_BYTES)
     if not head.strip():
         raise ContractViolation(source, [Problem(None, "is empty: expected a header line with the 34 contract columns")])
+    if b"\x00" in head:
+        raise ContractViolation(source, [Problem(None, "is not a text CSV file: it contains binary (NUL) bytes")])
     first_line = head.splitlines()[0]
     try:
         text = first_line.decode("utf-8-sig")
@@ -118,7 +120,7 @@ def check_header(source: Path) -> None:
 def _header_problems(header: list[str]) -> list[Problem]:
     expected = list(RAW_COLUMN_NAMES)
     if not set(header) & set(expected):
-        shown = ",".join(header)
+        shown = ",".join(header).encode("unicode_escape").decode("ascii")
         return [Problem(None, "first line is not the contract's header: none of the 34 column names found "
                               "(header missing, or not this extract?)",
                         examples=[f"line 1: {shown[:77] + '...' if len(shown) > 80 else shown}"])]

@@ -27,4 +27,4 @@ def int_customer_account_metrics(
         loan_to_income=ratio_or_null(joined.loan_amount, joined.income_level),
         loan_to_balance=ratio_or_null(joined.loan_amount, joined.balance),
         investment_to_balance=ratio_or_null(joined.investments, joined.balance),
-    ).order_by("account_id")
+    )

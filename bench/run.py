@@ -1,0 +1,90 @@
+"""`make bench`: generator and build speed and memory, next to a baseline measured in the same run.
+
+Each step runs as its own process; wall time and the peak resident memory of
+its whole process tree (workers included) are sampled every 50 ms. Targets
+(issue 2): generate 10M rows <= 60 s and <= 1 GB; build 1M rows <= 20 s and
+<= 3 GB. The baseline is DuckDB alone loading the same CSV into a fresh file
+(CREATE TABLE AS SELECT * FROM read_csv). Results: printed, and in
+bench/out/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+FINTECH = [sys.executable, "-m", "pipelines"]
+
+
+def measure(command: list[str]) -> dict:
+    """Run `command`; return wall seconds and peak RSS (MB) summed over its process tree."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    root = psutil.Process(process.pid)
+    peak = 0
+    while process.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    seconds = time.perf_counter() - start
+    if process.returncode != 0:
+        raise SystemExit(f"bench step failed: {' '.join(command)}\n{process.stderr.read().decode()}")
+    process.stderr.close()
+    return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak / 2**20)}
+
+
+def duckdb_alone(csv: Path, database: Path) -> list[str]:
+    database.unlink(missing_ok=True)
+    script = (
+        "import duckdb, sys; con = duckdb.connect(sys.argv[2]); "
+        "con.execute('CREATE TABLE raw AS SELECT * FROM read_csv(?)', [sys.argv[1]]); con.close()"
+    )
+    return [sys.executable, "-c", script, str(csv), str(database)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--generate-rows", type=int, default=10_000_000)
+    parser.add_argument("--build-rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    results = {}
+
+    big = OUT / f"generate_{args.generate_rows}.csv"
+    results["generate"] = measure(FINTECH + ["generate", "--rows", str(args.generate_rows), "--seed", "1",
+                                             "--out", str(big)])
+    results["generate"].update(rows=args.generate_rows, csv_gb=round(big.stat().st_size / 1e9, 2),
+                               target="<= 60 s, <= 1024 MB")
+    big.unlink()  # gigabytes: keep the disk free
+
+    csv = OUT / f"build_{args.build_rows}.csv"
+    subprocess.run(FINTECH + ["generate", "--rows", str(args.build_rows), "--seed", "2", "--out", str(csv)], check=True)
+    results["duckdb_alone_load"] = measure(duckdb_alone(csv, OUT / "baseline.duckdb"))
+    results["build"] = measure(FINTECH + ["build", "--source", str(csv),
+                                          "--backend", f"duckdb://{OUT / 'warehouse.duckdb'}"])
+    results["build"].update(rows=args.build_rows, target="<= 20 s, <= 3072 MB")
+    results["build"]["ratio_to_duckdb_alone"] = round(
+        results["build"]["seconds"] / results["duckdb_alone_load"]["seconds"], 2)
+
+    print(f"{'step':<22}{'rows':>12}{'seconds':>10}{'peak MB':>10}  notes")
+    for step, r in results.items():
+        notes = r.get("target", "")
+        if "ratio_to_duckdb_alone" in r:
+            notes += f"; {r['ratio_to_duckdb_alone']}x DuckDB alone"
+        print(f"{step:<22}{r.get('rows', args.build_rows):>12,}{r['seconds']:>10.2f}{r['peak_rss_mb']:>10,}  {notes}")
+    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Input that cannot be typed is refused before anything is published: exit 2, a clear report, no traceback."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE_CSV, file_digest, read_tables, run_fintech, warehouse_url
+
+with SAMPLE_CSV.open(newline="") as _sample:
+    HEADER, *ROWS = list(csv.reader(_sample))
+
+
+def _write(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
+def _with_value(column: str, line: int, value: str) -> list[list[str]]:
+    """The sample with one field replaced; `line` counts as a text editor does (header = 1)."""
+    rows = [list(r) for r in ROWS]
+    rows[line - 2][HEADER.index(column)] = value
+    return [HEADER, *rows]
+
+
+def _without_column(column: str) -> list[list[str]]:
+    i = HEADER.index(column)
+    return [r[:i] + r[i + 1:] for r in [HEADER, *ROWS]]
+
+
+def _renamed(column: str, new_name: str) -> list[list[str]]:
+    return [[new_name if h == column else h for h in HEADER], *ROWS]
+
+
+def _raw_bytes(data: bytes):
+    return lambda path: path.write_bytes(data) and path
+
+
+def _truncated(path: Path) -> Path:
+    text = SAMPLE_CSV.read_bytes()
+    last_line_start = text.rstrip(b"\n").rfind(b"\n") + 1
+    path.write_bytes(text[: last_line_start + 150])  # the last line cut in its middle
+    return path
+
+
+BALANCE = "Account Activity.balance"
+TRANSACTIONS = "Time Series Data.transactions"
+REPAYMENTS = "Time Series Data.repayments"
+DATES = "Time Series Data.dates"
+
+# name -> (how to make the file, words the report must contain)
+CASES = {
+    "missing_column": (lambda p: _write(p, _without_column(BALANCE)), [BALANCE, "missing"]),
+    "renamed_column": (lambda p: _write(p, _renamed(BALANCE, "Account Activity.bal")),
+                       [BALANCE, "missing", "Account Activity.bal", "renamed"]),
+    "text_in_number": (lambda p: _write(p, _with_value(BALANCE, 4, "twelve")),
+                       [BALANCE, "type", "line 4", "twelve"]),
+    "text_in_integer": (lambda p: _write(p, _with_value("Customer Profile.age", 7, "forty")),
+                        ["Customer Profile.age", "line 7", "forty"]),
+    "unparseable_list": (lambda p: _write(p, _with_value(DATES, 5, "2024-01-31; 2024-02-29")),
+                         [DATES, "list literal", "line 5", "2024-01-31; 2024-02-29"]),
+    "list_element_not_a_number": (
+        lambda p: _write(p, _with_value(TRANSACTIONS, 6, "[1.5, 'oops', 2.5]")),
+        [TRANSACTIONS, "must be a number", "line 6", "oops"]),
+    "list_element_not_a_date": (
+        lambda p: _write(p, _with_value(DATES, 9, "['2024-01-31', '2024-02-30', '2024-03-31']")),
+        [DATES, "ISO date", "line 9", "2024-02-30"]),
+    "lists_of_unequal_length": (lambda p: _write(p, _with_value(REPAYMENTS, 8, "[1.0, 2.0]")),
+                                [REPAYMENTS, "same length", "line 8", "elements=2"]),
+    "customer_id_copies_differ": (
+        lambda p: _write(p, _with_value("Account Activity.customer_id", 10, "999999")),
+        ["Account Activity.customer_id", "Customer Profile.customer_id", "line 10", "999999"]),
+    "missing_loan_amount": (lambda p: _write(p, _with_value("Loan Application Summary.loan_amount", 3, "")),
+                            ["Loan Application Summary.loan_amount", "empty", "line 3"]),
+    "empty_file": (_raw_bytes(b""), ["empty"]),
+    "header_only": (lambda p: _write(p, [HEADER]), ["no data rows"]),
+    "binary_file": (_raw_bytes(bytes(range(256)) * 40), ["not a text CSV"]),
+    "not_utf8": (_raw_bytes("Transaction Description,Customer Profile.customer_id\n".encode("utf-16")),
+                 ["not a", "CSV"]),
+    "no_header": (lambda p: _write(p, ROWS), ["not the contract's header", "line 1"]),
+    "truncated_last_line": (_truncated, [f"line {len(ROWS) + 1}"]),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_refused_input_leaves_the_warehouse_untouched(case, published, tmp_path):
+    target, digest, contents = published
+    make, expected_words = CASES[case]
+    bad = tmp_path / f"{case}.csv"
+    make(bad)
+
+    result = run_fintech("build", "--source", str(bad), "--backend", warehouse_url(target))
+
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert str(bad) in result.stderr  # the report names the file
+    for words in expected_words:
+        assert words in result.stderr, f"{words!r} not in:\n{result.stderr}"
+    assert "published warehouse is unchanged" in result.stderr
+    assert file_digest(target) == digest
+    after = read_tables(target)
+    assert sorted(after) == sorted(contents)
+    for name, frame in contents.items():
+        assert after[name].equals(frame), name
+    assert list(target.parent.iterdir()) == [target]  # no scratch file left behind
+
+
+def test_report_shows_at_most_five_offending_lines(tmp_path):
+    rows = [list(r) for r in ROWS]
+    for row in rows[:8]:
+        row[HEADER.index(BALANCE)] = "n/a"
+    bad = _write(tmp_path / "many.csv", [HEADER, *rows])
+    result = run_fintech("build", "--source", str(bad), "--backend", warehouse_url(tmp_path / "w.duckdb"))
+    assert result.returncode == 2
+    assert "(8 rows)" in result.stderr
+    assert [f"line {n}:" in result.stderr for n in range(2, 10)] == [True] * 5 + [False] * 3
