@@ -101,3 +101,13 @@ def test_no_table_has_the_address(built_and_expected):
     for name, frame in built.items():
         assert "address" not in frame.columns, name
         assert not any("Customer Profile.address" in c for c in frame.columns), name
+
+
+def test_no_address_value_reaches_the_warehouse(dataset):
+    csv, warehouse = dataset
+    addresses = set(pd.read_csv(csv, usecols=["Customer Profile.address"])["Customer Profile.address"])
+    for name, frame in read_tables(warehouse).items():
+        for column in frame.select_dtypes(include=["object", "string"]).columns:
+            assert not frame[column].isin(addresses).any(), (name, column)
+    stored = warehouse.read_bytes()
+    assert not any(address.encode() in stored for address in list(addresses)[:50])
