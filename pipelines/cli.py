@@ -43,7 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--source", type=Path, default=None,
                        help=f"raw CSV extract (default: {config.default_source()})")
     build.add_argument("--backend", default=None, metavar="URL",
-                       help=f"Ibis connection URL (default: ${config.BACKEND_ENV}, else the DuckDB file under data/warehouse/)")
+                       help=f"Ibis connection URL (default: ${config.BACKEND_ENV}, "
+                            "else the DuckDB file under data/warehouse/)")
     build.set_defaults(run=_build)
     return parser
 

@@ -1,10 +1,12 @@
-"""The raw contract's refusals: rules that typed input must meet before anything is built.
+"""The raw contract's refusals: rules that input must meet before anything is published.
 
-Each rule is an Ibis predicate over the raw table that is true on an offending
-row, so the checks run in the database on any backend. All rules are counted
-in one scan; only a rule that fails is scanned again for examples.
-(The full Great Expectations suites come later; these are the rules without
-which the models cannot even be computed.)
+Each rule is an Ibis predicate that is true on an offending row, so the checks
+run in the database on any backend. Raw rules run on the loaded table; the
+rules on list contents run on staging's parsed arrays (in the scratch build),
+so each list is parsed once. All rules of a set are counted in one scan; only
+a broken rule is looked up again, on the CSV read with line numbers, for its
+first offending lines. (The full Great Expectations suites come later; these
+are the rules without which the models cannot even be computed.)
 """
 
 from __future__ import annotations

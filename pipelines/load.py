@@ -67,7 +67,8 @@ def _raise_on_rejects(con, source: Path) -> None:
     problems = []
     for group in per_column:
         these = rejects.filter(
-            (rejects.column_name.isnull() if group["column_name"] is None else rejects.column_name == group["column_name"])
+            (rejects.column_name.isnull() if group["column_name"] is None
+             else rejects.column_name == group["column_name"])
             & (rejects.error_type == group["error_type"])
         )
         examples = these.order_by("line").select("line", "error_message").limit(MAX_EXAMPLES).to_pyarrow().to_pylist()
@@ -103,7 +104,7 @@ def check_header(source: Path) -> None:
     with open(source, "rb") as f:
         head = f.read(_HEADER_BYTES)
     if not head.strip():
-        raise ContractViolation(source, [Problem(None, "is empty: expected a header line with the 34 contract columns")])
+        raise ContractViolation(source, [Problem(None, "is empty: expected a header with the 34 contract columns")])
     if b"\x00" in head:
         raise ContractViolation(source, [Problem(None, "is not a text CSV file: it contains binary (NUL) bytes")])
     first_line = head.splitlines()[0]
@@ -111,7 +112,8 @@ def check_header(source: Path) -> None:
         text = first_line.decode("utf-8-sig")
         header = next(csv.reader(io.StringIO(text)))
     except (UnicodeDecodeError, csv.Error, StopIteration):
-        raise ContractViolation(source, [Problem(None, "is not a UTF-8 CSV file: its first line is not a header")]) from None
+        problem = Problem(None, "is not a UTF-8 CSV file: its first line is not a header")
+        raise ContractViolation(source, [problem]) from None
     problems = _header_problems([h.strip() for h in header])
     if problems:
         raise ContractViolation(source, problems)
@@ -135,7 +137,6 @@ def _header_problems(header: list[str]) -> list[Problem]:
     problems += [Problem(c, "appears more than once in the header") for c in duplicated]
     if not problems and header != expected:
         first = next(i for i, (h, e) in enumerate(zip(header, expected)) if h != e)
-        problems.append(
-            Problem(header[first], f"columns must be in the contract's order: position {first + 1} should be {expected[first]!r}")
-        )
+        rule = f"columns must be in the contract's order: field {first + 1} should be {expected[first]!r}"
+        problems.append(Problem(header[first], rule))
     return problems
