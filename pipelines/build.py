@@ -21,7 +21,7 @@ import ibis
 from pipelines.contract import check_staged
 from pipelines.load import load_raw, numbered_raw
 from semantic.config import backend_name, database_file, masked_url
-from semantic.models import MODELS, RAW_TABLE, stg_fintech_data
+from semantic.models.registry import MODELS, RAW_TABLE, stg_fintech_data
 
 SCRATCH_MARK = ".building-"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import ibis.expr.types as ir
 
 from pipelines.contract import MAX_EXAMPLES, ContractViolation, Problem, check_raw, numbered
-from semantic.models import RAW_TABLE
+from semantic.models.registry import RAW_TABLE
 from semantic.models.raw import RAW_COLUMN_NAMES, RAW_COLUMNS
 
 _DUCKDB_TYPES = {"int64": "BIGINT", "float64": "DOUBLE", "string": "VARCHAR", "list": "VARCHAR"}

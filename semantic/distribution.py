@@ -50,15 +50,34 @@ def gini(table: ir.Table, value: str, by: Sequence[str] = ()) -> ir.Table:
 
 
 def top_share(table: ir.Table, value: str, tiles: int = 10, by: Sequence[str] = ()) -> ir.Table:
-    """Share of `value` held by tile 1 of NTILE(tiles) ranked richest first: columns `by` + `top_share`."""
+    """What tile 1 of NTILE(tiles), ranked richest first, holds: columns `by` + `top_balance`, `top_share`."""
     tiled = table.mutate(_tile=ntile(tiles, ibis.desc(value), by))
     sums = _aggregate(
         tiled,
         by,
         _total=tiled[value].sum(),
-        _top=tiled[value].sum(where=tiled._tile == 1),
+        top_balance=tiled[value].sum(where=tiled._tile == 1),
     )
-    return sums.select(*by, top_share=ibis.ifelse(sums._total == 0, ibis.null("float64"), sums._top / sums._total))
+    return sums.select(
+        *by, "top_balance", top_share=ibis.ifelse(sums._total == 0, ibis.null("float64"), sums.top_balance / sums._total)
+    )
+
+
+def balance_deciles(table: ir.Table, value: str = "balance") -> ir.Table:
+    """Rows cut into NTILE(10) by `value`, richest first: per decile its accounts, min, avg, max and total."""
+    tiled = table.mutate(balance_decile=ntile(10, ibis.desc(value)))
+    column = tiled[value]
+    return (
+        tiled.group_by("balance_decile")
+        .aggregate(
+            accounts=tiled.count(),
+            min_balance=column.min(),
+            avg_balance=column.mean(),
+            max_balance=column.max(),
+            total_balance=column.sum(),
+        )
+        .order_by("balance_decile")
+    )
 
 
 def lorenz_curve(table: ir.Table, value: str, points: int = 1001) -> ir.Table:

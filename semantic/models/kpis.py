@@ -1,12 +1,23 @@
-"""KPI tables: small, published summaries of the account-level metrics."""
+"""KPI tables: small published summaries, each asked of the metric catalog.
+
+No formula here: every number is a catalog metric (semantic/catalog.py) or a
+distribution table (semantic/distribution.py), renamed to the KPI's column.
+"""
 
 from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
 
-from semantic.distribution import gini, lorenz_curve, ntile
+from semantic import distribution
 from semantic.models.raw import RISK_TOLERANCES
+from semantic.query import ACCOUNTS_TABLE, Request, compile_request
+
+
+def _metrics(accounts: ir.Table, columns: dict[str, str], by: tuple[str, ...] = ()) -> ir.Table:
+    """The catalog metrics `columns` (KPI column -> metric) over `accounts`, grouped by `by`."""
+    result = compile_request({ACCOUNTS_TABLE: accounts}, Request.of(list(columns.values()), by=by))
+    return result.select(*by, **{column: result[metric] for column, metric in columns.items()})
 
 
 def _in_risk_order(table: ir.Table) -> ir.Table:
@@ -16,81 +27,41 @@ def _in_risk_order(table: ir.Table) -> ir.Table:
 
 def kpi_balance_deciles(int_customer_account_metrics: ir.Table) -> ir.Table:
     """Accounts cut into NTILE(10) by balance, richest first: decile 1 holds the top 10%."""
-    t = int_customer_account_metrics
-    tiled = t.mutate(balance_decile=ntile(10, ibis.desc("balance")))
-    return (
-        tiled.group_by("balance_decile")
-        .aggregate(
-            accounts=tiled.count(),
-            min_balance=tiled.balance.min(),
-            avg_balance=tiled.balance.mean(),
-            max_balance=tiled.balance.max(),
-            total_balance=tiled.balance.sum(),
-        )
-        .order_by("balance_decile")
-    )
+    return distribution.balance_deciles(int_customer_account_metrics)
 
 
-def kpi_wealth_concentration(int_customer_account_metrics: ir.Table, kpi_balance_deciles: ir.Table) -> ir.Table:
+def kpi_wealth_concentration(int_customer_account_metrics: ir.Table) -> ir.Table:
     """One row: how much of all balances the richest decile holds, and the Gini coefficient."""
-    deciles = kpi_balance_deciles
-    totals = deciles.aggregate(
-        total_balance=deciles.total_balance.sum(),
-        top_10_balance=deciles.total_balance.sum(where=deciles.balance_decile == 1),
-    )
-    joined = totals.cross_join(gini(int_customer_account_metrics, "balance"))
-    return joined.select(
-        "total_balance",
-        "top_10_balance",
-        top_10_share=ibis.ifelse(
-            joined.total_balance == 0, ibis.null("float64"), joined.top_10_balance / joined.total_balance
-        ),
-        gini=joined.gini,
-    )
+    return _metrics(int_customer_account_metrics, {
+        "total_balance": "total_balance",
+        "top_10_balance": "top_10_balance",
+        "top_10_share": "top_10_share",
+        "gini": "gini",
+    })
 
 
 def kpi_portfolio_by_risk_tolerance(int_customer_account_metrics: ir.Table) -> ir.Table:
-    t = int_customer_account_metrics
-    per_tier = t.group_by("risk_tolerance").aggregate(
-        accounts=t.count(),
-        total_balance=t.balance.sum(),
-        avg_balance=t.balance.mean(),
-        total_loan_amount=t.loan_amount.sum(),
-        avg_net_flow=t.net_flow.mean(),
+    return _in_risk_order(_metrics(int_customer_account_metrics, {
+        "accounts": "accounts",
+        "total_balance": "total_balance",
+        "avg_balance": "avg_balance",
+        "total_loan_amount": "credit_exposure",
+        "avg_net_flow": "avg_net_contribution",
         # Weighted by loan amount: the rate a lender earns on the book (not balance-weighted).
-        weighted_avg_interest_rate=(t.loan_amount * t.interest_rate).sum() / t.loan_amount.sum(),
-    )
-    return _in_risk_order(per_tier)
+        "weighted_avg_interest_rate": "loan_weighted_rate",
+    }, by=("risk_tolerance",)))
 
 
 def kpi_leverage_by_risk_tolerance(int_customer_account_metrics: ir.Table) -> ir.Table:
     """Leverage quartiles over the whole portfolio, then how each risk tier falls into them."""
-    t = int_customer_account_metrics
-    # Accounts without a loan-to-income (income 0) are not ranked: they would take places in the last tile.
-    ranked = t.filter(t.loan_to_income.notnull())
-    ranked = ranked.mutate(leverage_quartile=ntile(4, ranked.loan_to_income))
-    top_quartile = ranked.group_by("risk_tolerance").aggregate(
-        _top_quartile_accounts=ranked.count(where=ranked.leverage_quartile == 4)
-    )
-    # Income is a customer attribute: each customer counts once, however many accounts it holds.
-    customers = t.select("risk_tolerance", "customer_id", "income_level").distinct()
-    income = customers.group_by("risk_tolerance").aggregate(avg_income=customers.income_level.mean())
-    accounts = t.group_by("risk_tolerance").aggregate(
-        accounts=t.count(),
-        avg_loan_amount=t.loan_amount.mean(),
-        avg_loan_to_income=t.loan_to_income.mean(),
-    )
-    joined = accounts.join(income, "risk_tolerance").left_join(top_quartile, "risk_tolerance")
-    per_tier = joined.select(
-        "risk_tolerance",
-        "accounts",
-        "avg_income",
-        "avg_loan_amount",
-        "avg_loan_to_income",
-        pct_top_quartile_leverage=joined._top_quartile_accounts.fill_null(0) / joined.accounts,
-    )
-    return _in_risk_order(per_tier)
+    return _in_risk_order(_metrics(int_customer_account_metrics, {
+        "accounts": "accounts",
+        "avg_income": "avg_income",
+        "avg_loan_amount": "avg_loan_amount",
+        "avg_loan_to_income": "avg_loan_to_income",
+        "pct_top_quartile_leverage": "top_leverage_quartile_share",
+    }, by=("risk_tolerance",)))
 
 
 def kpi_lorenz_curve(int_customer_account_metrics: ir.Table) -> ir.Table:
-    return lorenz_curve(int_customer_account_metrics, "balance", points=1001)
+    return distribution.lorenz_curve(int_customer_account_metrics, "balance", points=1001)

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from pipelines import build as build_module
-from semantic.models import MODELS
+from semantic.models.registry import MODELS
 from tests.conftest import ROOT, SAMPLE_CSV, file_digest, read_tables, run_fintech, warehouse_url
 
 TABLE_NAMES = [model.__name__ for model in MODELS]

@@ -1,0 +1,189 @@
+"""The metric catalog: every metric and dimension of the portfolio, defined once.
+
+A metric's formula lives here only; the KPI tables of the build, the query API,
+the shell and the dashboard all go through it. Each metric is measured at one
+grain, on a table with exactly one row per unit of that grain:
+
+- "account":  `int_customer_account_metrics` (one row per account);
+- "customer": the distinct customer rows of the filtered accounts;
+- "activity": `fct_account_activity` (one row per account and month);
+- "distribution": ranks the filtered accounts within each group (windows).
+
+New metrics of an existing kind are one call of `aggregate`, `ratio`,
+`weighted_average`, `customer_metric`, `activity_metric` or `distribution`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import ibis
+import ibis.expr.types as ir
+
+from semantic import distribution
+from semantic.models.core import CUSTOMER_ATTRIBUTES
+
+GRAINS = ("account", "customer", "activity", "distribution")
+FORMATS = ("money", "percent", "ratio", "integer")
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    description: str
+    format: str  # one of FORMATS
+    grain: str  # one of GRAINS
+    # account / customer / activity grain: a reduction over that grain's table
+    measure: Callable[[ir.Table], ir.Scalar] | None = None
+    # distribution grain: (filtered accounts, group columns) -> table of group columns + this metric
+    per_group: Callable[[ir.Table, Sequence[str]], ir.Table] | None = None
+    # derived dimensions the measure reads (computed over the filtered population first)
+    needs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    description: str
+    grain: str  # "customer", "account" or "activity": the unit it describes
+    kind: str = "category"  # "category", "number", "time" or "derived" (computed over the filtered population)
+    # derived dimensions: filtered accounts -> the dimension's value per account
+    derive: Callable[[ir.Table], ir.Value] | None = None
+    values: tuple = field(default=())  # the fixed, ordered values where the spec gives them
+
+
+def _safe_divide(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.FloatingValue:
+    """numerator / denominator, null when the denominator is 0: a ratio of sums, never an average of ratios."""
+    return ibis.ifelse(denominator == 0, ibis.null("float64"), numerator / denominator)
+
+
+# ---- kinds of metric ---------------------------------------------------------------------------
+
+
+def aggregate(name, description, format, measure, grain="account") -> Metric:
+    return Metric(name, description, format, grain, measure=measure)
+
+
+def ratio(name, description, format, numerator: str, denominator: str) -> Metric:
+    """The ratio of two catalog metrics of one grain, each summed over the whole group first."""
+    top, bottom = METRICS[numerator], METRICS[denominator]
+    assert top.grain == bottom.grain, f"{name}: {numerator} and {denominator} have different grains"
+    return Metric(name, description, format, top.grain,
+                  measure=lambda t: _safe_divide(top.measure(t), bottom.measure(t)),
+                  needs=top.needs + bottom.needs)
+
+
+def weighted_average(name, description, format, value: str, weight: str) -> Metric:
+    return Metric(name, description, format, "account",
+                  measure=lambda t: _safe_divide((t[value] * t[weight]).sum(), t[weight].sum()))
+
+
+def customer_metric(name, description, format, measure) -> Metric:
+    return Metric(name, description, format, "customer", measure=measure)
+
+
+def activity_metric(name, description, format, measure) -> Metric:
+    return Metric(name, description, format, "activity", measure=measure)
+
+
+def distribution_metric(name, description, format, per_group) -> Metric:
+    return Metric(name, description, format, "distribution", per_group=per_group)
+
+
+def _column_of(table_fn, column: str, name: str):
+    """A distribution metric that is one column of a distribution table."""
+
+    def per_group(table: ir.Table, by: Sequence[str]) -> ir.Table:
+        out = table_fn(table, by)
+        return out.select(*by, **{name: out[column]})
+
+    return per_group
+
+
+# ---- the metrics ---------------------------------------------------------------------------------
+
+METRICS: dict[str, Metric] = {}
+
+
+def _add(metric: Metric) -> None:
+    METRICS[metric.name] = metric
+
+
+_add(aggregate("accounts", "Number of accounts", "integer", lambda t: t.count()))
+_add(customer_metric("customers", "Number of distinct customers", "integer", lambda c: c.count()))
+_add(aggregate("total_balance", "Sum of account balances (assets under management)", "money",
+               lambda t: t.balance.sum()))
+_add(ratio("avg_balance", "Total balance / number of accounts", "money", "total_balance", "accounts"))
+_add(aggregate("credit_exposure", "Sum of loan amounts", "money", lambda t: t.loan_amount.sum()))
+_add(ratio("avg_loan_amount", "Credit exposure / number of accounts", "money", "credit_exposure", "accounts"))
+_add(weighted_average("balance_weighted_rate", "Interest rate weighted by balance: sum(rate x balance) / sum(balance)",
+                      "percent", "interest_rate", "balance"))
+_add(weighted_average("loan_weighted_rate",
+                      "Interest rate weighted by loan amount: sum(rate x loan) / sum(loan)",
+                      "percent", "interest_rate", "loan_amount"))
+_add(aggregate("net_contributions", "Sum of net flows (deposits - withdrawals)", "money", lambda t: t.net_flow.sum()))
+_add(ratio("avg_net_contribution", "Net contributions / number of accounts", "money", "net_contributions", "accounts"))
+_add(customer_metric("avg_income", "Mean annual income per customer (each customer counted once)", "money",
+                     lambda c: c.income_level.mean()))
+_add(aggregate("avg_loan_to_income", "Mean of loan amount / income over accounts", "ratio",
+               lambda t: t.loan_to_income.mean()))
+_add(Metric("top_leverage_quartile_share",
+            "Share of accounts in the top quartile of loan-to-income over the filtered portfolio", "percent",
+            "account", measure=lambda t: _safe_divide(t.count(where=t.leverage_quartile == 4), t.count()),
+            needs=("leverage_quartile",)))
+_add(distribution_metric("top_10_balance", "Balance held by the richest 10% of accounts (NTILE(10) tile 1)",
+                         "money", _column_of(lambda t, by: distribution.top_share(t, "balance", 10, by),
+                                           "top_balance", "top_10_balance")))
+_add(distribution_metric("top_10_share", "Share of balances held by the richest 10% of accounts (NTILE(10) tile 1)",
+                         "percent", _column_of(lambda t, by: distribution.top_share(t, "balance", 10, by),
+                                             "top_share", "top_10_share")))
+_add(distribution_metric("gini", "Gini coefficient of balances (0 = equal, 1 = one account holds all)", "ratio",
+                         lambda t, by: distribution.gini(t, "balance", by)))
+_add(activity_metric("transaction_volume", "Sum of signed monthly transaction amounts (inflows > 0)", "money",
+                     lambda a: a.transaction_amount.sum()))
+_add(activity_metric("repayment_volume", "Sum of monthly loan repayments", "money",
+                     lambda a: a.repayment_amount.sum()))
+_add(activity_metric("active_accounts", "Accounts with any activity in the period", "integer",
+                     lambda a: a.account_id.nunique()))
+
+
+# ---- the dimensions ------------------------------------------------------------------------------
+
+
+def _leverage_quartile(t: ir.Table) -> ir.IntegerValue:
+    # Accounts without a loan-to-income are not ranked: partitioning them apart keeps the tiles' sizes right.
+    quartile = distribution.ntile(4, t.loan_to_income, by=[t.loan_to_income.isnull()])
+    return ibis.ifelse(t.loan_to_income.isnull(), ibis.null("int64"), quartile)
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    d.name: d
+    for d in [
+        Dimension("risk_tolerance", "Customer risk appetite", "customer", values=("Low", "Medium", "High")),
+        Dimension("region", "Customer region", "customer"),
+        Dimension("account_type", "Product type of the account", "account",
+                  values=("checking", "savings", "credit", "investment")),
+        Dimension("loan_status", "Status of the loan application", "account",
+                  values=("approved", "pending", "rejected")),
+        Dimension("loan_purpose", "Purpose of the loan", "account"),
+        Dimension("sector", "Customer's employment sector", "customer"),
+        Dimension("education_level", "Customer's education level", "customer"),
+        Dimension("employment_status", "Customer's employment status", "customer"),
+        Dimension("age_band", "Customer age band", "customer", values=("18-29", "30-44", "45-59", "60+")),
+        Dimension("age", "Customer age in years", "customer", kind="number"),
+        Dimension("income_level", "Customer annual income", "customer", kind="number"),
+        Dimension("balance", "Account balance", "account", kind="number"),
+        Dimension("loan_amount", "Loan amount", "account", kind="number"),
+        Dimension("interest_rate", "Loan interest rate (fraction)", "account", kind="number"),
+        Dimension("balance_decile", "Balance decile over the filtered accounts, 1 = richest 10%", "account",
+                  kind="derived", derive=lambda t: distribution.ntile(10, ibis.desc(t.balance))),
+        Dimension("leverage_quartile", "Loan-to-income quartile over the filtered accounts, 4 = most leveraged",
+                  "account", kind="derived", derive=_leverage_quartile),
+        Dimension("activity_date", "Month-end of an activity observation (grains: month, quarter, year)",
+                  "activity", kind="time"),
+    ]
+}
+
+CUSTOMER_COLUMNS = ("customer_id", *CUSTOMER_ATTRIBUTES)
+TIME_GRAINS = {"month": "M", "quarter": "Q", "year": "Y"}

@@ -1,0 +1,165 @@
+"""Compiling a request (metrics x dimensions x filters x time grain) into one Ibis expression.
+
+The fan-out rule, enforced here: every metric is aggregated at its own grain
+on a table with one row per unit of that grain (accounts, distinct customers,
+activity observations, ranked accounts), and the per-grain results are joined
+on the group keys only after aggregation. No join ever sits between a measure
+and its aggregation, so no measure is counted twice.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from semantic.catalog import CUSTOMER_COLUMNS, DIMENSIONS, METRICS, TIME_GRAINS, Metric
+
+ACCOUNTS_TABLE = "int_customer_account_metrics"
+ACTIVITY_TABLE = "fct_account_activity"
+
+
+class QueryError(ValueError):
+    """A request the layer cannot answer, with what would be valid instead."""
+
+
+@dataclass(frozen=True)
+class Request:
+    metrics: tuple[str, ...]
+    by: tuple[str, ...] = ()
+    where: tuple[tuple[str, object], ...] = ()
+    time_grain: str = "month"
+
+    @classmethod
+    def of(cls, metrics, by=(), where=None, time_grain="month") -> Request:
+        metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+        by = (by,) if isinstance(by, str) else tuple(by or ())
+        return cls(metrics, by, tuple((where or {}).items()), time_grain)
+
+
+def unknown_name_error(kind: str, name: str, valid: Sequence[str]) -> QueryError:
+    close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return QueryError(f"unknown {kind} {name!r}.{hint} Valid {kind}s: {', '.join(valid)}")
+
+
+def validate(request: Request) -> None:
+    if not request.metrics:
+        raise QueryError(f"ask for at least one metric. Valid metrics: {', '.join(METRICS)}")
+    for name in request.metrics:
+        if name not in METRICS:
+            raise unknown_name_error("metric", name, list(METRICS))
+    for name in [*request.by, *(name for name, _ in request.where)]:
+        if name not in DIMENSIONS:
+            raise unknown_name_error("dimension", name, list(DIMENSIONS))
+    if len(set(request.by)) != len(request.by):
+        raise QueryError(f"a dimension appears twice in by={list(request.by)}")
+    if request.time_grain not in TIME_GRAINS:
+        raise QueryError(f"unknown time grain {request.time_grain!r}. Valid time grains: {', '.join(TIME_GRAINS)}")
+    if "activity_date" in request.by:
+        snapshot = [m for m in request.metrics if METRICS[m].grain != "activity"]
+        if snapshot:
+            raise QueryError(
+                f"{', '.join(snapshot)} cannot be sliced by activity_date: they describe the accounts as of the "
+                "snapshot, not per month. Activity metrics can: "
+                + ", ".join(m.name for m in METRICS.values() if m.grain == "activity"))
+
+
+def compile_request(tables: Mapping[str, ir.Table], request: Request) -> ir.Table:
+    """One Ibis expression answering `request`: columns `by` then the metrics, in the order asked."""
+    validate(request)
+    accounts = filtered_accounts(tables[ACCOUNTS_TABLE], request)
+    by = list(request.by)
+    metrics = [METRICS[m] for m in request.metrics]
+
+    parts: list[ir.Table] = []
+    account_metrics = [m for m in metrics if m.grain == "account"]
+    if account_metrics:
+        parts.append(_aggregate(accounts, by, account_metrics))
+    customer_metrics = [m for m in metrics if m.grain == "customer"]
+    if customer_metrics:
+        # each customer once per group, whatever number of accounts it holds there
+        customers = accounts.select(*dict.fromkeys([*by, *CUSTOMER_COLUMNS])).distinct()
+        parts.append(_aggregate(customers, by, customer_metrics))
+    parts += [m.per_group(accounts, by) for m in metrics if m.grain == "distribution"]
+    activity_metrics = [m for m in metrics if m.grain == "activity"]
+    if activity_metrics:
+        parts.append(_aggregate(activity_rows(tables[ACTIVITY_TABLE], accounts, request), by, activity_metrics))
+
+    result = parts[0]
+    if by and len(parts) > 1:
+        # Every group of the filtered accounts, so that a part with no row for a group gives a null, not a gap.
+        spine = accounts.select(*by).distinct() if "activity_date" not in by else parts[0].select(*by)
+        result = spine
+        for part in parts:
+            result = result.left_join(part, by).select(*result.columns, *[c for c in part.columns if c not in by])
+    elif len(parts) > 1:
+        for part in parts[1:]:
+            result = result.cross_join(part)
+    result = result.select(*by, *request.metrics)
+    return result.order_by(by) if by else result
+
+
+def filtered_accounts(accounts: ir.Table, request: Request) -> ir.Table:
+    """The accounts that pass the filters, with the derived dimensions the request needs.
+
+    Derived dimensions (balance_decile, leverage_quartile) are computed over the
+    population left by the ordinary filters, then filtered on themselves.
+    """
+    where = dict(request.where)
+    ordinary = {n: v for n, v in where.items() if DIMENSIONS[n].kind not in {"derived", "time"}}
+    accounts = _apply_filters(accounts, ordinary)
+    derived_needed = {n for n in [*request.by, *where] if DIMENSIONS[n].kind == "derived"}
+    derived_needed |= {n for m in request.metrics for n in METRICS[m].needs}
+    if derived_needed:
+        accounts = accounts.mutate(**{n: DIMENSIONS[n].derive(accounts) for n in sorted(derived_needed)})
+        accounts = _apply_filters(accounts, {n: v for n, v in where.items() if DIMENSIONS[n].kind == "derived"})
+    return accounts
+
+
+def activity_rows(activity: ir.Table, accounts: ir.Table, request: Request) -> ir.Table:
+    """Activity observations of the filtered accounts, with the account dimensions asked for.
+
+    The join adds attributes to observations (one account row per account_id),
+    so it cannot multiply observations; snapshot measures never pass through it.
+    """
+    account_dims = [d for d in request.by if d != "activity_date"]
+    rows = activity.join(accounts.select("account_id", *account_dims), "account_id")
+    date_filter = dict(request.where).get("activity_date")
+    rows = _apply_filters(rows, {"activity_date": date_filter} if date_filter is not None else {})
+    if "activity_date" in request.by:
+        rows = rows.mutate(activity_date=rows.activity_date.truncate(TIME_GRAINS[request.time_grain]))
+    return rows
+
+
+def _aggregate(table: ir.Table, by: list[str], metrics: list[Metric]) -> ir.Table:
+    measures = {m.name: m.measure(table) for m in metrics}
+    return table.group_by(by).aggregate(**measures) if by else table.aggregate(**measures)
+
+
+def _apply_filters(table: ir.Table, where: Mapping[str, object]) -> ir.Table:
+    for name, selection in where.items():
+        predicate = _predicate(table[name], name, selection)
+        if predicate is not None:
+            table = table.filter(predicate)
+    return table
+
+
+def _predicate(column: ir.Column, name: str, selection) -> ir.BooleanValue | None:
+    """None means no filter: an empty selection, or one naming every fixed value of the dimension."""
+    dimension = DIMENSIONS[name]
+    if isinstance(selection, tuple):
+        if len(selection) != 2:
+            raise QueryError(f"a range filter on {name} is a pair (low, high), got {selection!r}")
+        low, high = selection
+        if dimension.kind == "time":
+            low, high = (None if v is None else ibis.literal(v).cast("date") for v in (low, high))
+        parts = [p for p in (None if low is None else column >= low, None if high is None else column <= high) if p is not None]
+        return ibis.and_(*parts) if parts else None
+    values = list(selection) if isinstance(selection, (list, set, frozenset)) else [selection]
+    if not values or (dimension.values and set(dimension.values) <= set(values)):
+        return None
+    return column.isin(values)
