@@ -1,4 +1,4 @@
-"""The `fintech` command: generate an extract, build the warehouse.
+"""The `fintech` command: generate an extract, build the warehouse, query the semantic layer.
 
 Expected failures (bad input, bad configuration) end with a short message on
 stderr and a non-zero exit code, never a traceback:
@@ -46,6 +46,17 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"Ibis connection URL (default: ${config.BACKEND_ENV}, "
                             "else the DuckDB file under data/warehouse/)")
     build.set_defaults(run=_build)
+
+    query = commands.add_parser("query", help="ask the semantic layer for metrics by dimensions, under filters")
+    query.add_argument("metrics", nargs="+", metavar="METRIC", help="catalog metric names")
+    query.add_argument("--by", action="append", default=[], metavar="DIM[,DIM]", help="dimensions to group by")
+    query.add_argument("--where", action="append", default=[], metavar="DIM=V1,V2 | DIM=LOW..HIGH",
+                       help="filter: values of a dimension, or an inclusive range (repeatable)")
+    query.add_argument("--time-grain", default="month", choices=["month", "quarter", "year"])
+    query.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    query.add_argument("--sql", action="store_true", help="print the SQL for the backend instead of running it")
+    query.add_argument("--backend", default=None, metavar="URL", help="Ibis connection URL (as for build)")
+    query.set_defaults(run=_query)
     return parser
 
 
@@ -81,6 +92,61 @@ def _build(args) -> int:
                "the published warehouse is unchanged")
         return EXIT_FAILED
     return 0
+
+
+def _query(args) -> int:
+    import semantic
+    from semantic.query import QueryError
+
+    by = [name for value in args.by for name in value.split(",") if name]
+    try:
+        where = dict(_parse_filter(text) for text in args.where)
+        sl = semantic.connect(args.backend)
+        if args.sql:
+            print(sl.sql(args.metrics, by=by, where=where, time_grain=args.time_grain))
+            return 0
+        result = sl.query(args.metrics, by=by, where=where, time_grain=args.time_grain)
+    except QueryError as e:
+        _error(f"query: {config.masked_url(str(e))}")
+        return EXIT_REFUSED
+    print(_render(result, args.format, sl.metrics))
+    return 0
+
+
+def _parse_filter(text: str) -> tuple[str, object]:
+    """`region=North,West` -> a list of values; `age=30..44` -> an inclusive range (either end may be empty)."""
+    from semantic.catalog import DIMENSIONS
+    from semantic.query import QueryError
+
+    name, sep, values = text.partition("=")
+    if not sep or not name:
+        raise QueryError(f"a filter is DIM=V1,V2 or DIM=LOW..HIGH, got {text!r}")
+    kind = DIMENSIONS[name].kind if name in DIMENSIONS else "category"
+    convert = float if kind == "number" else int if kind == "derived" else str
+    try:
+        if ".." in values:
+            low, high = values.split("..", 1)
+            return name, tuple(convert(v) if v else None for v in (low, high))
+        return name, [convert(v) for v in values.split(",") if v]
+    except ValueError:
+        wanted = "numbers" if kind == "number" else "whole numbers"
+        raise QueryError(f"filter {text!r}: {name} takes {wanted}") from None
+
+
+def _render(result, fmt: str, metrics) -> str:
+    if fmt == "csv":
+        return result.to_csv(index=False).rstrip("\n")
+    if fmt == "json":
+        return result.to_json(orient="records", date_format="iso", indent=2)
+    from semantic.formats import format_value
+
+    shown = result.copy()
+    for column in shown.columns:
+        if column in metrics:
+            shown[column] = [format_value(v, metrics[column].format) for v in shown[column]]
+    if shown.empty:
+        return "(no rows match these filters)"
+    return shown.to_string(index=False)
 
 
 def _error(message: str) -> None:

@@ -16,8 +16,8 @@ from pathlib import Path
 import ibis.expr.types as ir
 
 from pipelines.contract import MAX_EXAMPLES, ContractViolation, Problem, check_raw, numbered
-from semantic.models.registry import RAW_TABLE
 from semantic.models.raw import RAW_COLUMN_NAMES, RAW_COLUMNS
+from semantic.models.registry import RAW_TABLE
 
 _DUCKDB_TYPES = {"int64": "BIGINT", "float64": "DOUBLE", "string": "VARCHAR", "list": "VARCHAR"}
 _DUCKDB_CSV_OPTIONS = dict(header=True, auto_detect=False, delim=",", quote='"', escape='"', strict_mode=True)

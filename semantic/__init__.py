@@ -1,5 +1,11 @@
 """A portable semantic layer for portfolio analytics.
 
-Models (semantic.models) define every table once as an Ibis expression;
-semantic.config says where the warehouse lives.
+    import semantic
+    sl = semantic.connect()
+    sl.query(["total_balance", "gini"], by=["region"], where={"risk_tolerance": ["High", "Medium"]})
 """
+
+from semantic.layer import SemanticLayer, connect
+from semantic.query import QueryError
+
+__all__ = ["QueryError", "SemanticLayer", "connect"]

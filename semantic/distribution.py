@@ -58,9 +58,8 @@ def top_share(table: ir.Table, value: str, tiles: int = 10, by: Sequence[str] = 
         _total=tiled[value].sum(),
         top_balance=tiled[value].sum(where=tiled._tile == 1),
     )
-    return sums.select(
-        *by, "top_balance", top_share=ibis.ifelse(sums._total == 0, ibis.null("float64"), sums.top_balance / sums._total)
-    )
+    share = ibis.ifelse(sums._total == 0, ibis.null("float64"), sums.top_balance / sums._total)
+    return sums.select(*by, "top_balance", top_share=share)
 
 
 def balance_deciles(table: ir.Table, value: str = "balance") -> ir.Table:

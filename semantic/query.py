@@ -92,8 +92,7 @@ def compile_request(tables: Mapping[str, ir.Table], request: Request) -> ir.Tabl
     result = parts[0]
     if by and len(parts) > 1:
         # Every group of the filtered accounts, so that a part with no row for a group gives a null, not a gap.
-        spine = accounts.select(*by).distinct() if "activity_date" not in by else parts[0].select(*by)
-        result = spine
+        result = accounts.select(*by).distinct()
         for part in parts:
             result = result.left_join(part, by).select(*result.columns, *[c for c in part.columns if c not in by])
     elif len(parts) > 1:
@@ -157,8 +156,9 @@ def _predicate(column: ir.Column, name: str, selection) -> ir.BooleanValue | Non
         low, high = selection
         if dimension.kind == "time":
             low, high = (None if v is None else ibis.literal(v).cast("date") for v in (low, high))
-        parts = [p for p in (None if low is None else column >= low, None if high is None else column <= high) if p is not None]
-        return ibis.and_(*parts) if parts else None
+        bounds = [column >= low] if low is not None else []
+        bounds += [column <= high] if high is not None else []
+        return ibis.and_(*bounds) if bounds else None
     values = list(selection) if isinstance(selection, (list, set, frozenset)) else [selection]
     if not values or (dimension.values and set(dimension.values) <= set(values)):
         return None

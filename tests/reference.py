@@ -171,3 +171,106 @@ def all_tables(csv_path) -> dict[str, pd.DataFrame]:
         "kpi_leverage_by_risk_tolerance": kpi_leverage_by_risk_tolerance(m),
         "kpi_lorenz_curve": kpi_lorenz_curve(m),
     }
+
+
+# ---- metrics (the semantic layer's catalog), from the spec's definitions -------------------------
+
+def _top_tile(balances: pd.Series) -> pd.Series:
+    ordered = balances.sort_values(ascending=False, kind="stable")
+    tiles = ntile(len(ordered), 10)
+    return ordered[tiles == 1]
+
+
+def _quartile_4_share(frame: pd.DataFrame, population: pd.DataFrame) -> float:
+    ranked = population.dropna(subset=["loan_to_income"]).sort_values("loan_to_income", kind="stable")
+    top = set(ranked.account_id[ntile(len(ranked), 4) == 4])
+    return frame.account_id.isin(top).sum() / len(frame) if len(frame) else np.nan
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else np.nan
+
+
+def metric_value(name: str, g: pd.DataFrame, population: pd.DataFrame) -> float:
+    """One metric over the accounts `g` (a group of the filtered `population`)."""
+    if name == "accounts":
+        return len(g)
+    if name == "customers":
+        return g.customer_id.nunique()
+    if name == "total_balance":
+        return g.balance.sum() if len(g) else np.nan
+    if name == "avg_balance":
+        return _ratio(g.balance.sum(), len(g))
+    if name == "credit_exposure":
+        return g.loan_amount.sum() if len(g) else np.nan
+    if name == "avg_loan_amount":
+        return _ratio(g.loan_amount.sum(), len(g))
+    if name == "balance_weighted_rate":
+        return _ratio((g.interest_rate * g.balance).sum(), g.balance.sum())
+    if name == "loan_weighted_rate":
+        return _ratio((g.interest_rate * g.loan_amount).sum(), g.loan_amount.sum())
+    if name == "net_contributions":
+        return (g.deposits - g.withdrawals).sum() if len(g) else np.nan
+    if name == "avg_net_contribution":
+        return _ratio((g.deposits - g.withdrawals).sum(), len(g))
+    if name == "avg_income":
+        return g.drop_duplicates("customer_id").income_level.mean()
+    if name == "avg_loan_to_income":
+        return (g.loan_amount / g.income_level).mean()
+    if name == "top_leverage_quartile_share":
+        return _quartile_4_share(g, population)
+    if name == "top_10_balance":
+        return _top_tile(g.balance).sum() if len(g) else np.nan
+    if name == "top_10_share":
+        return _ratio(_top_tile(g.balance).sum(), g.balance.sum())
+    if name == "gini":
+        return gini_by_trapezoids(g.balance) if len(g) and g.balance.sum() else np.nan
+    raise KeyError(name)
+
+
+def filtered(frame: pd.DataFrame, where: dict) -> pd.DataFrame:
+    for name, selection in where.items():
+        if isinstance(selection, tuple):
+            frame = frame[frame[name].between(*selection)]
+        else:
+            values = selection if isinstance(selection, list) else [selection]
+            if values:
+                frame = frame[frame[name].isin(values)]
+    return frame
+
+
+def with_balance_decile(frame: pd.DataFrame) -> pd.DataFrame:
+    ordered = frame.sort_values("balance", ascending=False, kind="stable").copy()
+    ordered["balance_decile"] = ntile(len(ordered), 10)
+    return ordered
+
+
+def metrics(accounts: pd.DataFrame, names: list[str], by: list[str] = (), where: dict | None = None) -> pd.DataFrame:
+    population = filtered(accounts, where or {})
+    if "balance_decile" in by:
+        population = with_balance_decile(population)
+    if not by:
+        return pd.DataFrame([{n: metric_value(n, population, population) for n in names}])
+    rows = [
+        {**dict(zip(by, key if isinstance(key, tuple) else (key,))),
+         **{n: metric_value(n, g, population) for n in names}}
+        for key, g in population.groupby(list(by))
+    ]
+    return pd.DataFrame(rows, columns=[*by, *names])
+
+
+def activity_metrics(stg: pd.DataFrame, accounts: pd.DataFrame, names: list[str], grain: str,
+                     where: dict | None = None, dates: tuple | None = None) -> pd.DataFrame:
+    activity = fct_account_activity(stg)
+    activity = activity[activity.account_id.isin(filtered(accounts, where or {}).account_id)]
+    if dates:
+        activity = activity[activity.activity_date.between(pd.Timestamp(dates[0]), pd.Timestamp(dates[1]))]
+    period = {"month": "M", "quarter": "Q", "year": "Y"}[grain]
+    activity = activity.assign(activity_date=activity.activity_date.dt.to_period(period).dt.start_time)
+    grouped = activity.groupby("activity_date")
+    out = pd.DataFrame({
+        "transaction_volume": grouped.transaction_amount.sum(),
+        "repayment_volume": grouped.repayment_amount.sum(),
+        "active_accounts": grouped.account_id.nunique(),
+    }).reset_index()
+    return out[["activity_date", *names]]

@@ -1,0 +1,20 @@
+"""How a metric's value is written for people: shared by the shell and the dashboard."""
+
+from __future__ import annotations
+
+import math
+
+
+def format_value(value, format: str) -> str:
+    """`money` -> $1,234,567 (no cents); `percent` -> 8.25%; `ratio` -> 0.604; `integer` -> 1,234."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if format == "money":
+        return f"-${abs(value):,.0f}" if round(value) < 0 else f"${value:,.0f}"
+    if format == "percent":
+        return f"{value * 100:.2f}%"
+    if format == "ratio":
+        return f"{value:.3f}"
+    if format == "integer":
+        return f"{int(value):,}"
+    return str(value)

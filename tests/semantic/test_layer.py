@@ -1,0 +1,179 @@
+"""The query API against the independent pandas reference: every metric, by dimension, under filters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import semantic
+from semantic.catalog import METRICS
+from tests import reference
+from tests.compare import assert_frames_close
+from tests.conftest import run_fintech, warehouse_url
+
+SNAPSHOT_METRICS = [m for m, metric in METRICS.items() if metric.grain != "activity"]
+ACTIVITY_METRICS = ["transaction_volume", "repayment_volume", "active_accounts"]
+FILTERS = {
+    "none": {},
+    "two_risk_tiers": {"risk_tolerance": ["High", "Medium"]},
+    "regions_and_product": {"region": ["North", "West"], "account_type": "savings"},
+    "age_range": {"age": (30, 44)},
+    "matches_nothing": {"region": ["Atlantis"]},
+}
+
+
+@pytest.fixture(scope="module")
+def layer(dataset):
+    csv, warehouse = dataset
+    sl = semantic.connect(warehouse_url(warehouse))
+    stg = reference.staging(csv)
+    yield sl, stg, reference.int_customer_account_metrics(stg)
+    sl.close()
+
+
+@pytest.mark.parametrize("where", list(FILTERS))
+def test_every_metric_unsliced(layer, where):
+    sl, _, accounts = layer
+    actual = sl.query(SNAPSHOT_METRICS, where=FILTERS[where])
+    assert list(actual.columns) == SNAPSHOT_METRICS
+    assert_frames_close(actual, reference.metrics(accounts, SNAPSHOT_METRICS, where=FILTERS[where]))
+
+
+@pytest.mark.parametrize("by", ["region", "account_type", "risk_tolerance", "age_band", "balance_decile"])
+@pytest.mark.parametrize("where", ["none", "two_risk_tiers", "matches_nothing"])
+def test_every_metric_by_dimension(layer, by, where):
+    sl, _, accounts = layer
+    actual = sl.query(SNAPSHOT_METRICS, by=[by], where=FILTERS[where])
+    assert list(actual.columns) == [by, *SNAPSHOT_METRICS]
+    expected = reference.metrics(accounts, SNAPSHOT_METRICS, by=[by], where=FILTERS[where])
+    if expected.empty:
+        assert actual.empty
+    else:
+        assert_frames_close(actual, expected)
+
+
+def test_two_dimensions(layer):
+    sl, _, accounts = layer
+    names = ["accounts", "customers", "avg_income", "gini", "top_10_share"]
+    actual = sl.query(names, by=["region", "account_type"])
+    assert_frames_close(actual, reference.metrics(accounts, names, by=["region", "account_type"]))
+
+
+@pytest.mark.parametrize("grain", ["month", "quarter", "year"])
+def test_activity_metrics_by_time_grain(layer, grain):
+    sl, stg, accounts = layer
+    where = {"region": ["North", "South"]}
+    actual = sl.query(ACTIVITY_METRICS, by=["activity_date"], where=where, time_grain=grain)
+    expected = reference.activity_metrics(stg, accounts, ACTIVITY_METRICS, grain, where=where)
+    assert_frames_close(actual.assign(activity_date=pd.to_datetime(actual.activity_date)), expected)
+
+
+def test_activity_date_range(layer):
+    sl, stg, accounts = layer
+    dates = ("2024-01-01", "2024-06-30")
+    actual = sl.query(ACTIVITY_METRICS, by=["activity_date"], where={"activity_date": dates})
+    expected = reference.activity_metrics(stg, accounts, ACTIVITY_METRICS, "month", dates=dates)
+    assert len(actual) == 6
+    assert_frames_close(actual.assign(activity_date=pd.to_datetime(actual.activity_date)), expected)
+
+
+def test_activity_by_account_dimension_does_not_multiply_snapshot_measures(layer):
+    sl, stg, accounts = layer
+    actual = sl.query(["total_balance", "transaction_volume", "accounts"], by=["account_type"])
+    expected = reference.metrics(accounts, ["total_balance", "accounts"], by=["account_type"])
+    activity = reference.fct_account_activity(stg).merge(accounts[["account_id", "account_type"]], on="account_id")
+    expected["transaction_volume"] = expected.account_type.map(
+        activity.groupby("account_type").transaction_amount.sum())
+    assert_frames_close(actual, expected[["account_type", "total_balance", "transaction_volume", "accounts"]])
+
+
+def test_deciles_and_lorenz_follow_the_filters(layer):
+    sl, _, accounts = layer
+    where = {"region": ["North", "East"]}
+    subset = reference.filtered(accounts, where)
+    assert_frames_close(sl.deciles(where=where), reference.kpi_balance_deciles(subset))
+    assert_frames_close(sl.lorenz(where=where), reference.kpi_lorenz_curve(subset))
+    assert sl.lorenz(where={"region": "Atlantis"}).empty
+
+
+def test_empty_selection_or_every_value_means_no_filter(layer):
+    sl, _, _ = layer
+    everything = sl.query(["total_balance", "accounts"])
+    for where in ({"region": []}, {"risk_tolerance": ["Low", "Medium", "High"]}):
+        assert_frames_close(sl.query(["total_balance", "accounts"], where=where), everything)
+
+
+def test_dimension_values(layer):
+    sl, _, accounts = layer
+    assert sl.dimension_values("risk_tolerance") == ["Low", "Medium", "High"]
+    assert sl.dimension_values("region") == sorted(accounts.region.unique())
+
+
+@pytest.mark.parametrize(("call", "words"), [
+    (lambda sl: sl.query(["total_balanse"]), ["unknown metric 'total_balanse'", "Did you mean 'total_balance'"]),
+    (lambda sl: sl.query(["accounts"], by=["regoin"]), ["unknown dimension 'regoin'", "'region'"]),
+    (lambda sl: sl.query(["accounts"], where={"colour": ["red"]}), ["unknown dimension 'colour'", "Valid dimensions"]),
+    (lambda sl: sl.query(["total_balance"], by=["activity_date"]), ["cannot be sliced by activity_date"]),
+    (lambda sl: sl.query(["accounts"], time_grain="week"), ["unknown time grain"]),
+])
+def test_errors_name_the_problem(layer, call, words):
+    sl, _, _ = layer
+    with pytest.raises(semantic.QueryError) as error:
+        call(sl)
+    for w in words:
+        assert w in str(error.value)
+
+
+def test_sql_and_ibis_expression(layer):
+    sl, _, _ = layer
+    sql = sl.sql(["total_balance"], by=["region"], where={"risk_tolerance": "High"})
+    assert "SUM" in sql.upper() and "int_customer_account_metrics" in sql
+    assert list(sl.to_ibis(["gini", "accounts"], by=["region"]).columns) == ["region", "gini", "accounts"]
+
+
+def test_multi_account_customers_count_once(generate_csv, tmp_path):
+    """Customers and incomes are counted once per customer, sliced by an account-grain dimension or not."""
+    from tests.conftest import build_warehouse
+
+    csv = generate_csv(1_206, 11, 2.5)
+    sl = semantic.connect(warehouse_url(build_warehouse(csv, tmp_path / "multi.duckdb")))
+    raw = pd.read_csv(csv)
+    for by in ["account_type", "region"]:
+        actual = sl.query(["customers", "avg_income"], by=[by]).set_index(by)
+        column = "Account Activity.account_type" if by == "account_type" else "Customer Profile.region"
+        per_customer = raw.drop_duplicates(["Customer Profile.customer_id", column])
+        expected = per_customer.groupby(column)["Customer Profile.income_level"].agg(["count", "mean"])
+        np.testing.assert_array_equal(actual.customers.to_numpy(), expected["count"].to_numpy())
+        np.testing.assert_allclose(actual.avg_income.to_numpy(), expected["mean"].to_numpy(), rtol=1e-9)
+        per_account_mean = raw.groupby(column)["Customer Profile.income_level"].mean()
+        assert not np.allclose(actual.avg_income.to_numpy(), per_account_mean.to_numpy(), rtol=1e-6)
+    sl.close()
+
+
+def test_lorenz_has_at_most_1001_points_and_gives_back_gini(generate_csv, tmp_path):
+    from tests.conftest import build_warehouse
+
+    sl = semantic.connect(warehouse_url(build_warehouse(generate_csv(2_503, 13), tmp_path / "w.duckdb")))
+    curve = sl.lorenz()
+    assert len(curve) == 1_001
+    assert tuple(curve.iloc[0]) == (0.0, 0.0) and tuple(curve.iloc[-1]) == (1.0, 1.0)
+    assert (np.diff(curve.population_share) > 0).all() and (np.diff(curve.balance_share) >= 0).all()
+    area = np.sum((curve.balance_share[1:].to_numpy() + curve.balance_share[:-1].to_numpy()) / 2
+                  * np.diff(curve.population_share))
+    assert abs((1 - 2 * area) - sl.query(["gini"]).gini[0]) < 1e-3
+    assert len(sl.lorenz(points=101)) == 101
+    sl.close()
+
+
+def test_query_from_the_shell(dataset):
+    _, warehouse = dataset
+    result = run_fintech("query", "total_balance", "balance_weighted_rate", "gini", "--by", "region",
+                         "--where", "risk_tolerance=High,Medium", "--backend", warehouse_url(warehouse))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["region", "total_balance", "balance_weighted_rate", "gini"]
+    first = lines[1].split()
+    assert first[1].startswith("$") and first[2].endswith("%") and len(first[3].split(".")[1]) == 3
+    bad = run_fintech("query", "total_balanse", "--backend", warehouse_url(warehouse))
+    assert bad.returncode == 2 and "Did you mean 'total_balance'" in bad.stderr and "Traceback" not in bad.stderr
