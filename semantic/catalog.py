@@ -36,8 +36,10 @@ class Metric:
     grain: str  # one of GRAINS
     # account / customer / activity grain: a reduction over that grain's table
     measure: Callable[[ir.Table], ir.Scalar] | None = None
-    # distribution grain: (filtered accounts, group columns) -> table of group columns + this metric
+    # distribution grain: (filtered accounts, group columns) -> a table with the group columns and a
+    # column `column`; metrics sharing one such function are computed in one pass
     per_group: Callable[[ir.Table, Sequence[str]], ir.Table] | None = None
+    column: str | None = None
     # derived dimensions the measure reads (computed over the filtered population first)
     needs: tuple[str, ...] = ()
 
@@ -87,18 +89,12 @@ def activity_metric(name, description, format, measure) -> Metric:
     return Metric(name, description, format, "activity", measure=measure)
 
 
-def distribution_metric(name, description, format, per_group) -> Metric:
-    return Metric(name, description, format, "distribution", per_group=per_group)
+def distribution_metric(name, description, format, per_group, column: str) -> Metric:
+    return Metric(name, description, format, "distribution", per_group=per_group, column=column)
 
 
-def _column_of(table_fn, column: str, name: str):
-    """A distribution metric that is one column of a distribution table."""
-
-    def per_group(table: ir.Table, by: Sequence[str]) -> ir.Table:
-        out = table_fn(table, by)
-        return out.select(*by, **{name: out[column]})
-
-    return per_group
+def _balance_concentration(table: ir.Table, by: Sequence[str]) -> ir.Table:
+    return distribution.concentration(table, "balance", by, tiles=10)
 
 
 # ---- the metrics ---------------------------------------------------------------------------------
@@ -133,13 +129,11 @@ _add(Metric("top_leverage_quartile_share",
             "account", measure=lambda t: _safe_divide(t.count(where=t.leverage_quartile == 4), t.count()),
             needs=("leverage_quartile",)))
 _add(distribution_metric("top_10_balance", "Balance held by the richest 10% of accounts (NTILE(10) tile 1)",
-                         "money", _column_of(lambda t, by: distribution.top_share(t, "balance", 10, by),
-                                           "top_balance", "top_10_balance")))
+                         "money", _balance_concentration, "top_balance"))
 _add(distribution_metric("top_10_share", "Share of balances held by the richest 10% of accounts (NTILE(10) tile 1)",
-                         "percent", _column_of(lambda t, by: distribution.top_share(t, "balance", 10, by),
-                                             "top_share", "top_10_share")))
+                         "percent", _balance_concentration, "top_share"))
 _add(distribution_metric("gini", "Gini coefficient of balances (0 = equal, 1 = one account holds all)", "ratio",
-                         lambda t, by: distribution.gini(t, "balance", by)))
+                         _balance_concentration, "gini"))
 _add(activity_metric("transaction_volume", "Sum of signed monthly transaction amounts (inflows > 0)", "money",
                      lambda a: a.transaction_amount.sum()))
 _add(activity_metric("repayment_volume", "Sum of monthly loan repayments", "money",

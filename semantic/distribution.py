@@ -28,42 +28,39 @@ def _aggregate(table: ir.Table, by: Sequence[str], **metrics) -> ir.Table:
     return table.group_by(list(by)).aggregate(**metrics) if by else table.aggregate(**metrics)
 
 
-def gini(table: ir.Table, value: str, by: Sequence[str] = ()) -> ir.Table:
-    """Gini coefficient of `value` per group: columns `by` + `gini`.
+def concentration(table: ir.Table, value: str, by: Sequence[str] = (), tiles: int = 10) -> ir.Table:
+    """How concentrated `value` is in each group, in one pass: columns `by` + `top_balance`, `top_share`, `gini`.
 
-    With x_1 <= ... <= x_n and total T: 2 * sum(i * x_i) / (n * T) - (n + 1) / n;
-    null when n = 0 or T = 0. Ties do not matter: sum(i * x_i) is the same for
-    any order of equal values.
+    - top_balance / top_share: what tile 1 of NTILE(tiles), ranked richest first, holds;
+    - gini: with x_1 <= ... <= x_n and total T, 2 * sum(i * x_i) / (n * T) - (n + 1) / n.
+    Shares are null when the total is 0, gini also when n = 0. Ties do not
+    matter: tile sums and sum(i * x_i) are the same for any order of equal values.
     """
-    ranked = table.mutate(_rank=ascending_rank(table[value], by))
+    table = table.select(*dict.fromkeys([*by, value]))  # windows carry every column they see: only these
+    ranked = table.mutate(_tile=ntile(tiles, ibis.desc(value), by), _rank=ascending_rank(table[value], by))
+    x = ranked[value]
     sums = _aggregate(
         ranked,
         by,
         _n=ranked.count(),
-        _total=ranked[value].sum(),
-        _weighted=(ranked._rank * ranked[value]).sum(),
+        _total=x.sum(),
+        _weighted=(ranked._rank * x).sum(),
+        top_balance=x.sum(where=ranked._tile == 1),
     )
     n = sums._n.cast("float64")
-    coefficient = 2 * sums._weighted / (n * sums._total) - (n + 1) / n
+    gini = 2 * sums._weighted / (n * sums._total) - (n + 1) / n
     undefined = (sums._n == 0) | (sums._total == 0)
-    return sums.select(*by, gini=ibis.ifelse(undefined, ibis.null("float64"), coefficient))
-
-
-def top_share(table: ir.Table, value: str, tiles: int = 10, by: Sequence[str] = ()) -> ir.Table:
-    """What tile 1 of NTILE(tiles), ranked richest first, holds: columns `by` + `top_balance`, `top_share`."""
-    tiled = table.mutate(_tile=ntile(tiles, ibis.desc(value), by))
-    sums = _aggregate(
-        tiled,
-        by,
-        _total=tiled[value].sum(),
-        top_balance=tiled[value].sum(where=tiled._tile == 1),
+    return sums.select(
+        *by,
+        "top_balance",
+        top_share=ibis.ifelse(undefined, ibis.null("float64"), sums.top_balance / sums._total),
+        gini=ibis.ifelse(undefined, ibis.null("float64"), gini),
     )
-    share = ibis.ifelse(sums._total == 0, ibis.null("float64"), sums.top_balance / sums._total)
-    return sums.select(*by, "top_balance", top_share=share)
 
 
 def balance_deciles(table: ir.Table, value: str = "balance") -> ir.Table:
     """Rows cut into NTILE(10) by `value`, richest first: per decile its accounts, min, avg, max and total."""
+    table = table.select(value)  # windows carry every column they see: only this one
     tiled = table.mutate(balance_decile=ntile(10, ibis.desc(value)))
     column = tiled[value]
     return (
@@ -79,20 +76,23 @@ def balance_deciles(table: ir.Table, value: str = "balance") -> ir.Table:
     )
 
 
-def lorenz_curve(table: ir.Table, value: str, points: int = 1001) -> ir.Table:
+def lorenz_curve(table: ir.Table, value: str, points: int = 1001, tiebreak: Sequence[str] = ()) -> ir.Table:
     """The Lorenz curve of `value` (poorest first): (population_share, balance_share) from (0, 0) to (1, 1).
 
     At most `points` points: all n + 1 when n < points; otherwise, for each
     step k = 1 .. points - 1, the first rank i at or after k * n / (points - 1).
+    Rank and running sum share one ordering (value, then `tiebreak`), so equal
+    values cannot swap places between the two windows.
     """
     steps = points - 1
+    table = table.select(value, *tiebreak)  # windows carry every column they see: only these
+    order = [table[value], *(table[c] for c in tiebreak)]
     ranked = table.mutate(
-        _rank=ascending_rank(table[value]),
+        _rank=ibis.row_number().over(order_by=order) + 1,
+        _running=table[value].sum().over(order_by=order, rows=(None, 0)),
         _n=table[value].count().over(),
         _total=table[value].sum().over(),
     )
-    # The running sum follows the same (unique) rank, so tied values cannot swap places between windows.
-    ranked = ranked.mutate(_running=ranked[value].sum().over(order_by=ranked._rank, rows=(None, 0)))
     step = (ranked._rank * steps) // ranked._n  # the only step whose first rank can be this rank
     first_rank_of_step = (step * ranked._n + steps - 1) // steps
     kept = ranked.filter((ranked._n <= steps) | ((step >= 1) & (first_rank_of_step == ranked._rank)))

@@ -82,10 +82,9 @@ class SemanticLayer:
         """The Lorenz curve of the filtered balances: at most `points` points from (0, 0) to (1, 1)."""
         if points < 2:
             raise QueryError("a Lorenz curve needs at least 2 points")
-        accounts = self._accounts(where)
-        if accounts.count().execute() == 0:
-            return pd.DataFrame({"population_share": [], "balance_share": []})
-        return distribution.lorenz_curve(accounts, "balance", points).to_pyarrow().to_pandas()
+        curve = distribution.lorenz_curve(self._accounts(where), "balance", points, tiebreak=["account_id"])
+        curve = curve.to_pyarrow().to_pandas()
+        return curve.iloc[0:0] if len(curve) == 1 else curve  # only the origin: no accounts, no curve
 
     def _accounts(self, where: Mapping | None) -> ir.Table:
         request = Request.of(["accounts"], where=where)

@@ -84,7 +84,13 @@ def compile_request(tables: Mapping[str, ir.Table], request: Request) -> ir.Tabl
         # each customer once per group, whatever number of accounts it holds there
         customers = accounts.select(*dict.fromkeys([*by, *CUSTOMER_COLUMNS])).distinct()
         parts.append(_aggregate(customers, by, customer_metrics))
-    parts += [m.per_group(accounts, by) for m in metrics if m.grain == "distribution"]
+    distribution_metrics: dict = {}
+    for m in metrics:
+        if m.grain == "distribution":  # metrics of one distribution table: one pass over the accounts
+            distribution_metrics.setdefault(m.per_group, []).append(m)
+    for per_group, these in distribution_metrics.items():
+        table = per_group(accounts, by)
+        parts.append(table.select(*by, **{m.name: table[m.column] for m in these}))
     activity_metrics = [m for m in metrics if m.grain == "activity"]
     if activity_metrics:
         parts.append(_aggregate(activity_rows(tables[ACTIVITY_TABLE], accounts, request), by, activity_metrics))

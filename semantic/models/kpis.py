@@ -64,4 +64,4 @@ def kpi_leverage_by_risk_tolerance(int_customer_account_metrics: ir.Table) -> ir
 
 
 def kpi_lorenz_curve(int_customer_account_metrics: ir.Table) -> ir.Table:
-    return distribution.lorenz_curve(int_customer_account_metrics, "balance", points=1001)
+    return distribution.lorenz_curve(int_customer_account_metrics, "balance", points=1001, tiebreak=["account_id"])
