@@ -34,6 +34,9 @@ def load_raw(con, source: Path) -> ir.Table:
     check_header(source)
     if con.name != "duckdb":
         raise NotImplementedError(f"loading a CSV on the {con.name} backend is not supported yet")
+    # No table of the build depends on row order, and keeping it costs time and memory
+    # (only the re-read that finds offending line numbers needs it: see numbered_raw).
+    con.raw_sql("SET preserve_insertion_order = false")
     raw = con.create_table(RAW_TABLE, _duckdb_csv(con, source, "raw_csv"), temp=True, overwrite=True)
     _raise_on_rejects(con, source)
     if raw.count().execute() == 0:
@@ -44,7 +47,12 @@ def load_raw(con, source: Path) -> ir.Table:
 
 def numbered_raw(con, source: Path):
     """A callable giving the raw rows with their CSV line: read again, only to report offending lines."""
-    return lambda: numbered(_duckdb_csv(con, source, "raw_csv_numbered"))
+
+    def lines() -> ir.Table:
+        con.raw_sql("SET preserve_insertion_order = true")  # row_number() must follow the file's order
+        return numbered(_duckdb_csv(con, source, "raw_csv_numbered"))
+
+    return lines
 
 
 def _duckdb_csv(con, source: Path, view: str) -> ir.Table:

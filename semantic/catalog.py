@@ -22,7 +22,6 @@ import ibis
 import ibis.expr.types as ir
 
 from semantic import distribution
-from semantic.models.core import CUSTOMER_ATTRIBUTES
 
 GRAINS = ("account", "customer", "activity", "distribution")
 FORMATS = ("money", "percent", "ratio", "integer")
@@ -42,6 +41,8 @@ class Metric:
     column: str | None = None
     # derived dimensions the measure reads (computed over the filtered population first)
     needs: tuple[str, ...] = ()
+    # customer grain: the customer attributes the measure reads
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,9 @@ def weighted_average(name, description, format, value: str, weight: str) -> Metr
                   measure=lambda t: _safe_divide((t[value] * t[weight]).sum(), t[weight].sum()))
 
 
-def customer_metric(name, description, format, measure) -> Metric:
-    return Metric(name, description, format, "customer", measure=measure)
+def customer_metric(name, description, format, measure, reads: tuple[str, ...] = ()) -> Metric:
+    """A metric over distinct customers; `reads` names the customer attributes the measure uses."""
+    return Metric(name, description, format, "customer", measure=measure, reads=reads)
 
 
 def activity_metric(name, description, format, measure) -> Metric:
@@ -121,7 +123,7 @@ _add(weighted_average("loan_weighted_rate",
 _add(aggregate("net_contributions", "Sum of net flows (deposits - withdrawals)", "money", lambda t: t.net_flow.sum()))
 _add(ratio("avg_net_contribution", "Net contributions / number of accounts", "money", "net_contributions", "accounts"))
 _add(customer_metric("avg_income", "Mean annual income per customer (each customer counted once)", "money",
-                     lambda c: c.income_level.mean()))
+                     lambda c: c.income_level.mean(), reads=("income_level",)))
 _add(aggregate("avg_loan_to_income", "Mean of loan amount / income over accounts", "ratio",
                lambda t: t.loan_to_income.mean()))
 _add(Metric("top_leverage_quartile_share",
@@ -179,5 +181,4 @@ DIMENSIONS: dict[str, Dimension] = {
     ]
 }
 
-CUSTOMER_COLUMNS = ("customer_id", *CUSTOMER_ATTRIBUTES)
 TIME_GRAINS = {"month": "M", "quarter": "Q", "year": "Y"}

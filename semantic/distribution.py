@@ -28,24 +28,34 @@ def _aggregate(table: ir.Table, by: Sequence[str], **metrics) -> ir.Table:
     return table.group_by(list(by)).aggregate(**metrics) if by else table.aggregate(**metrics)
 
 
-def concentration(table: ir.Table, value: str, by: Sequence[str] = (), tiles: int = 10) -> ir.Table:
-    """How concentrated `value` is in each group, in one pass: columns `by` + `top_balance`, `top_share`, `gini`.
+def _with_group_size(table: ir.Table, by: Sequence[str]) -> ir.Table:
+    """`table` plus `_n`, its group's row count. Ungrouped, a one-row cross join beats a window over everything."""
+    if by:
+        return table.mutate(_n=table.count().over(group_by=list(by)))
+    return table.cross_join(table.aggregate(_n=table.count()))
 
-    - top_balance / top_share: what tile 1 of NTILE(tiles), ranked richest first, holds;
+
+def concentration(table: ir.Table, value: str, by: Sequence[str] = (), tiles: int = 10) -> ir.Table:
+    """How concentrated `value` is in each group, in one sort: columns `by` + `top_balance`, `top_share`, `gini`.
+
+    - top_balance / top_share: what tile 1 of NTILE(tiles) ranked richest first
+      holds, i.e. the ceil(n / tiles) largest values (NTILE makes the first tiles
+      the larger ones);
     - gini: with x_1 <= ... <= x_n and total T, 2 * sum(i * x_i) / (n * T) - (n + 1) / n.
-    Shares are null when the total is 0, gini also when n = 0. Ties do not
-    matter: tile sums and sum(i * x_i) are the same for any order of equal values.
+    Both read one ascending rank. Shares are null when the total is 0, gini also
+    when n = 0. Ties do not matter: equal values are interchangeable in both sums.
     """
     table = table.select(*dict.fromkeys([*by, value]))  # windows carry every column they see: only these
-    ranked = table.mutate(_tile=ntile(tiles, ibis.desc(value), by), _rank=ascending_rank(table[value], by))
+    ranked = _with_group_size(table.mutate(_rank=ascending_rank(table[value], by)), by)
     x = ranked[value]
+    in_top_tile = ranked._rank > ranked._n - (ranked._n + tiles - 1) // tiles
     sums = _aggregate(
         ranked,
         by,
         _n=ranked.count(),
         _total=x.sum(),
         _weighted=(ranked._rank * x).sum(),
-        top_balance=x.sum(where=ranked._tile == 1),
+        top_balance=x.sum(where=in_top_tile),
     )
     n = sums._n.cast("float64")
     gini = 2 * sums._weighted / (n * sums._total) - (n + 1) / n
@@ -90,9 +100,7 @@ def lorenz_curve(table: ir.Table, value: str, points: int = 1001, tiebreak: Sequ
     ranked = table.mutate(
         _rank=ibis.row_number().over(order_by=order) + 1,
         _running=table[value].sum().over(order_by=order, rows=(None, 0)),
-        _n=table[value].count().over(),
-        _total=table[value].sum().over(),
-    )
+    ).cross_join(table.aggregate(_n=table[value].count(), _total=table[value].sum()))  # cheaper than windows
     step = (ranked._rank * steps) // ranked._n  # the only step whose first rank can be this rank
     first_rank_of_step = (step * ranked._n + steps - 1) // steps
     kept = ranked.filter((ranked._n <= steps) | ((step >= 1) & (first_rank_of_step == ranked._rank)))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from semantic.catalog import CUSTOMER_COLUMNS, DIMENSIONS, METRICS, TIME_GRAINS, Metric
+from semantic.catalog import DIMENSIONS, METRICS, TIME_GRAINS, Metric
 
 ACCOUNTS_TABLE = "int_customer_account_metrics"
 ACTIVITY_TABLE = "fct_account_activity"
@@ -82,7 +82,8 @@ def compile_request(tables: Mapping[str, ir.Table], request: Request) -> ir.Tabl
     customer_metrics = [m for m in metrics if m.grain == "customer"]
     if customer_metrics:
         # each customer once per group, whatever number of accounts it holds there
-        customers = accounts.select(*dict.fromkeys([*by, *CUSTOMER_COLUMNS])).distinct()
+        attributes = [a for m in customer_metrics for a in m.reads]
+        customers = accounts.select(*dict.fromkeys([*by, "customer_id", *attributes])).distinct()
         parts.append(_aggregate(customers, by, customer_metrics))
     distribution_metrics: dict = {}
     for m in metrics:
