@@ -245,10 +245,18 @@ def with_balance_decile(frame: pd.DataFrame) -> pd.DataFrame:
     return ordered
 
 
+def with_leverage_quartile(frame: pd.DataFrame) -> pd.DataFrame:
+    ordered = frame.sort_values("loan_to_income", kind="stable").copy()
+    ordered["leverage_quartile"] = ntile(len(ordered), 4)
+    return ordered
+
+
 def metrics(accounts: pd.DataFrame, names: list[str], by: list[str] = (), where: dict | None = None) -> pd.DataFrame:
     population = filtered(accounts, where or {})
     if "balance_decile" in by:
         population = with_balance_decile(population)
+    if "leverage_quartile" in by:
+        population = with_leverage_quartile(population)
     if not by:
         return pd.DataFrame([{n: metric_value(n, population, population) for n in names}])
     rows = [

@@ -40,7 +40,8 @@ def test_every_metric_unsliced(layer, where):
     assert_frames_close(actual, reference.metrics(accounts, SNAPSHOT_METRICS, where=FILTERS[where]))
 
 
-@pytest.mark.parametrize("by", ["region", "account_type", "risk_tolerance", "age_band", "balance_decile"])
+@pytest.mark.parametrize("by", ["region", "account_type", "risk_tolerance", "age_band", "balance_decile",
+                                "leverage_quartile"])
 @pytest.mark.parametrize("where", ["none", "two_risk_tiers", "matches_nothing"])
 def test_every_metric_by_dimension(layer, by, where):
     sl, _, accounts = layer
