@@ -4,7 +4,9 @@ Each step runs as its own process; wall time and the peak resident memory of
 its whole process tree (workers included) are sampled every 50 ms. Targets
 (issue 2): generate 10M rows <= 60 s and <= 1 GB; build 1M rows <= 20 s and
 <= 3 GB. The baseline is DuckDB alone loading the same CSV into a fresh file
-(CREATE TABLE AS SELECT * FROM read_csv). Then the query set of one dashboard
+(CREATE TABLE AS SELECT * FROM read_csv); the build's expectation gate is
+timed from its own output (issue 4: <= +50%), and `fintech validate` on the
+1M-account warehouse (<= 15 s, <= 3 GB). Then the query set of one dashboard
 filter change on the built warehouse, through the semantic layer and as
 hand-written SQL (bench/queries.py; issue 3: <= 300 ms, <= 1.3x). Results:
 printed, and in bench/out/results.json.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -27,10 +30,16 @@ OUT = HERE / "out"
 FINTECH = [sys.executable, "-m", "pipelines"]
 
 
-def measure(command: list[str]) -> dict:
+def measure(command: list[str], output: list | None = None) -> dict:
     """Run `command`; return wall seconds and peak RSS (MB) summed over its process tree."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stdout = OUT / "step.log"
+    with open(stdout, "w") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.PIPE)
+        return _watch(process, start, command, stdout, output)
+
+
+def _watch(process, start, command, stdout, output) -> dict:
     root = psutil.Process(process.pid)
     peak = 0
     while process.poll() is None:
@@ -44,7 +53,15 @@ def measure(command: list[str]) -> dict:
     if process.returncode != 0:
         raise SystemExit(f"bench step failed: {' '.join(command)}\n{process.stderr.read().decode()}")
     process.stderr.close()
+    if output is not None:
+        output.extend(stdout.read_text().splitlines())
     return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak / 2**20)}
+
+
+def gate_seconds(build_output: list[str]) -> float:
+    """Time the build spent in the expectation gate: loading the suites plus running each."""
+    times = re.findall(r"^(?:gate: .* loaded in|suite \w+: .*\() ?([0-9.]+) s\)?$", "\n".join(build_output), re.M)
+    return sum(float(t) for t in times)
 
 
 def duckdb_alone(csv: Path, database: Path) -> list[str]:
@@ -71,11 +88,18 @@ def main() -> None:
     os.sync()
     results["duckdb_alone_load"] = measure(duckdb_alone(csv, OUT / "baseline.duckdb"))
     os.sync()
+    build_output: list[str] = []
     results["build"] = measure(FINTECH + ["build", "--source", str(csv),
-                                          "--backend", f"duckdb://{OUT / 'warehouse.duckdb'}"])
-    results["build"].update(rows=args.build_rows, target="<= 20 s, <= 3072 MB")
+                                          "--backend", f"duckdb://{OUT / 'warehouse.duckdb'}"], build_output)
+    gate = gate_seconds(build_output)
+    results["build"].update(rows=args.build_rows, target="<= 20 s without the gate, <= 3072 MB",
+                            gate_seconds=round(gate, 2),
+                            gate_share_of_build=round(gate / (results["build"]["seconds"] - gate), 2))
     results["build"]["ratio_to_duckdb_alone"] = round(
         results["build"]["seconds"] / results["duckdb_alone_load"]["seconds"], 2)
+    results["validate"] = measure(FINTECH + ["validate", "--backend", f"duckdb://{OUT / 'warehouse.duckdb'}",
+                                             "--out", str(OUT / "validation")])
+    results["validate"].update(rows=args.build_rows, target="<= 15 s, <= 3072 MB")
 
     sys.path.insert(0, str(HERE))
     import queries  # noqa: E402  (bench/ is not a package)
@@ -100,7 +124,8 @@ def main() -> None:
             continue
         notes = r.get("target", "")
         if "ratio_to_duckdb_alone" in r:
-            notes += f"; {r['ratio_to_duckdb_alone']}x DuckDB alone"
+            notes += (f"; {r['ratio_to_duckdb_alone']}x DuckDB alone; gate {r['gate_seconds']} s "
+                      f"= +{r['gate_share_of_build']:.0%} (target <= +50%)")
         print(f"{step:<22}{r.get('rows', args.build_rows):>12,}{r['seconds']:>10.2f}{r['peak_rss_mb']:>10,}  {notes}")
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
 

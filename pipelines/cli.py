@@ -1,4 +1,4 @@
-"""The `fintech` command: generate an extract, build the warehouse, query the semantic layer.
+"""The `fintech` command: generate an extract, build and validate the warehouse, query the semantic layer.
 
 Expected failures (bad input, bad configuration) end with a short message on
 stderr and a non-zero exit code, never a traceback:
@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
                             "else the DuckDB file under data/warehouse/)")
     build.set_defaults(run=_build)
 
+    validate = commands.add_parser("validate", help="run every expectation suite on the published warehouse")
+    validate.add_argument("--backend", default=None, metavar="URL", help="Ibis connection URL (as for build)")
+    validate.add_argument("--out", type=Path, default=None,
+                          help="where Data Docs and summary.json go (default: data/validation/)")
+    validate.set_defaults(run=_validate)
+
     query = commands.add_parser("query", help="ask the semantic layer for metrics by dimensions, under filters")
     query.add_argument("metrics", nargs="+", metavar="METRIC", help="catalog metric names")
     query.add_argument("--by", action="append", default=[], metavar="DIM[,DIM]", help="dimensions to group by")
@@ -74,6 +80,7 @@ def _generate(args) -> int:
 
 
 def _build(args) -> int:
+    from expectations.gate import GateFailure
     from pipelines.build import BuildError, build
     from pipelines.contract import ContractViolation
 
@@ -84,6 +91,10 @@ def _build(args) -> int:
     except ContractViolation as e:
         _error(f"build: {e.report()}\nnothing was built; the published warehouse is unchanged")
         return EXIT_REFUSED
+    except GateFailure as e:
+        _error(f"build: the expectation suites failed:\n{e}\nnothing was published; "
+               "the published warehouse is unchanged")
+        return EXIT_FAILED
     except (BuildError, NotImplementedError, ValueError) as e:
         _error(f"build failed: {config.masked_url(str(e))}\nthe published warehouse is unchanged")
         return EXIT_FAILED
@@ -92,6 +103,22 @@ def _build(args) -> int:
                "the published warehouse is unchanged")
         return EXIT_FAILED
     return 0
+
+
+def _validate(args) -> int:
+    from pipelines.validate import validate
+
+    url = config.backend_url(args.backend)
+    try:
+        runs, summary = validate(url, args.out or config.data_dir() / "validation")
+    except (FileNotFoundError, ValueError) as e:
+        _error(f"validate: {config.masked_url(str(e))}")
+        return EXIT_REFUSED
+    from expectations.gate import report
+
+    print(report(runs))
+    print(f"summary: {summary}\nData Docs: {summary.parent / 'docs' / 'index.html'}")
+    return 0 if all(run.result.success for run in runs) else EXIT_FAILED
 
 
 def _query(args) -> int:

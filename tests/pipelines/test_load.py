@@ -1,4 +1,8 @@
-"""Input that cannot be typed is refused before anything is published: exit 2, a clear report, no traceback."""
+"""Bad input is refused before anything is published: a clear report, no traceback, the warehouse untouched.
+
+Input that cannot be typed is refused by the loader's contract (exit 2); typed
+input that breaks a rule of the Great Expectations suites, by the gate (exit 1).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_CSV, file_digest, read_tables, run_fintech, warehouse_url
+from tests.conftest import SAMPLE_CSV, build_warehouse, file_digest, read_tables, run_fintech, warehouse_url
 
 with SAMPLE_CSV.open(newline="") as _sample:
     HEADER, *ROWS = list(csv.reader(_sample))
@@ -46,12 +50,19 @@ def _truncated(path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """One warehouse for the module: every refusal must leave it exactly as it is, so they can share it."""
+    target = build_warehouse(SAMPLE_CSV, tmp_path_factory.mktemp("published") / "fintech.duckdb")
+    return target, file_digest(target), read_tables(target)
+
+
 BALANCE = "Account Activity.balance"
 TRANSACTIONS = "Time Series Data.transactions"
 REPAYMENTS = "Time Series Data.repayments"
 DATES = "Time Series Data.dates"
 
-# name -> (how to make the file, words the report must contain)
+# name -> (how to make the file, words the report must contain); refused by the contract: exit 2
 CASES = {
     "missing_column": (lambda p: _write(p, _without_column(BALANCE)), [BALANCE, "missing"]),
     "renamed_column": (lambda p: _write(p, _renamed(BALANCE, "Account Activity.bal")),
@@ -83,6 +94,73 @@ CASES = {
     "no_header": (lambda p: _write(p, ROWS), ["not the contract's header", "line 1"]),
     "truncated_last_line": (_truncated, [f"line {len(ROWS) + 1}"]),
 }
+
+
+# refused by the expectation suites' gate: exit 1
+GATE_CASES = {
+    "negative_balance": (lambda p: _write(p, _with_value(BALANCE, 5, "-10.5")),
+                         ["staging", "expect_column_values_to_be_between", "balance", "-10.5"]),
+    "duplicated_account_id": (lambda p: _write(p, _with_value("Account Activity.account_id", 6, ROWS[0][16])),
+                              ["expect_column_values_to_be_unique", "account_id", ROWS[0][16]]),
+    "unknown_risk_tier": (lambda p: _write(p, _with_value("Customer Profile.risk_tolerance", 7, "Reckless")),
+                          ["expect_column_values_to_be_in_set", "risk_tolerance", "Reckless"]),
+    "unknown_product_type": (lambda p: _write(p, _with_value("Account Activity.account_type", 8, "crypto")),
+                             ["expect_column_values_to_be_in_set", "account_type", "crypto"]),
+    "unknown_loan_status": (lambda p: _write(p, _with_value("Loan Application Summary.loan_status", 9, "maybe")),
+                            ["loan_status", "maybe"]),
+    "interest_rate_as_percent": (
+        lambda p: _write(p, _with_value("Loan Application Summary.interest_rate", 10, "8.5")),
+        ["expect_column_values_to_be_between", "interest_rate", "8.5"]),
+    "loan_amount_zero": (lambda p: _write(p, _with_value("Loan Application Summary.loan_amount", 11, "0")),
+                         ["loan_amount", "0.0"]),
+    "age_out_of_range": (lambda p: _write(p, _with_value("Customer Profile.age", 12, "150")), ["age", "150"]),
+}
+
+
+def _short_lists(path: Path) -> Path:
+    rows = [list(r) for r in ROWS]
+    for column, value in [(DATES, "['2024-11-30', '2024-12-31']"), (TRANSACTIONS, "[1.0, 2.0]"),
+                          (REPAYMENTS, "[0.0, 0.0]")]:
+        rows[11][HEADER.index(column)] = value
+    return _write(path, [HEADER, *rows])
+
+
+GATE_CASES["too_few_observations"] = (_short_lists, ["stg_activity_lists", "observations", "2"])
+
+
+def _assert_refused(result, bad: Path, code: int, expected_words: list[str], target: Path, digest: str, contents):
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    for words in expected_words:
+        assert words in result.stderr, f"{words!r} not in:\n{result.stderr}"
+    assert "published warehouse is unchanged" in result.stderr
+    assert file_digest(target) == digest
+    after = read_tables(target)
+    assert sorted(after) == sorted(contents)
+    for name, frame in contents.items():
+        assert after[name].equals(frame), name
+    assert list(target.parent.iterdir()) == [target]  # no scratch file left behind
+
+
+@pytest.mark.parametrize("case", list(GATE_CASES))
+def test_input_breaking_a_suite_is_refused_by_the_gate(case, published, tmp_path):
+    target, digest, contents = published
+    make, expected_words = GATE_CASES[case]
+    bad = tmp_path / f"{case}.csv"
+    make(bad)
+    result = run_fintech("build", "--source", str(bad), "--backend", warehouse_url(target))
+    _assert_refused(result, bad, 1, expected_words, target, digest, contents)
+
+
+def test_a_warning_is_reported_and_does_not_block(tmp_path):
+    rows = [list(r) for r in ROWS]
+    rows[3][HEADER.index(BALANCE)] = "2500000000.00"
+    odd = _write(tmp_path / "odd.csv", [HEADER, *rows])
+    target = tmp_path / "w.duckdb"
+    result = run_fintech("build", "--source", str(odd), "--backend", warehouse_url(target))
+    assert result.returncode == 0, result.stderr
+    assert "[warning]" in result.stdout and "balance" in result.stdout and "2500000000" in result.stdout
+    assert target.exists()
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -1,0 +1,257 @@
+"""Running the suites: each GX expectation evaluated in the database through Ibis, reported by GX.
+
+GX's own SQL path cannot validate DuckDB (shared/STACK.md) and its pandas path
+needs the table in memory, so the expectations of `expectations.suites` are
+translated here into Ibis aggregates: all row-level expectations of a target
+are counted in one scan, uniqueness by a group-by, and only a failing
+expectation is queried again for up to 5 example values. The outcome is a GX
+`ExpectationSuiteValidationResult`, from which GX renders the Data Docs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
+
+from expectations.suites import Suite, Tables, Target
+
+MAX_EXAMPLES = 5
+
+# Column-map expectations: (table, expectation) -> true on an unexpected row. Nulls are not unexpected
+# (as in GX) except for not-null itself and for a pair where only one side is null.
+_ROW_RULES = {
+    "expect_column_values_to_not_be_null": lambda t, e: t[e.column].isnull(),
+    "expect_column_values_to_be_in_set": lambda t, e: t[e.column].notnull() & ~t[e.column].isin(list(e.value_set)),
+    "expect_column_values_to_be_between": lambda t, e: t[e.column].notnull() & _outside(t[e.column], e),
+    "expect_column_pair_values_to_be_equal": lambda t, e: (t[e.column_A] != t[e.column_B])
+    | (t[e.column_A].isnull() != t[e.column_B].isnull()),
+}
+
+
+def _outside(column: ir.Column, e) -> ir.BooleanValue:
+    checks = []
+    if e.min_value is not None:
+        checks.append(column <= e.min_value if e.strict_min else column < e.min_value)
+    if e.max_value is not None:
+        checks.append(column >= e.max_value if e.strict_max else column > e.max_value)
+    return ibis.or_(*checks) if checks else ibis.literal(False)
+
+
+def _columns_of(e) -> list[str]:
+    if getattr(e, "column_list", None):
+        return list(e.column_list)
+    if getattr(e, "column_A", None):
+        return [e.column_A, e.column_B]
+    return [e.column] if getattr(e, "column", None) else []
+
+
+@dataclass
+class Failure:
+    suite: str
+    target: str
+    expectation: str
+    column: str
+    unexpected_count: int | None
+    element_count: int | None
+    examples: list
+    observed: object
+    severity: str
+
+    def line(self) -> str:
+        counted = "" if self.unexpected_count is None else (
+            f": {self.unexpected_count:,} unexpected of {self.element_count:,} rows")
+        observed = "" if self.observed is None else f", observed {self.observed!r}"
+        examples = f", e.g. {', '.join(repr(v) for v in self.examples)}" if self.examples else ""
+        where = f"{self.target}.{self.column}" if self.column else self.target
+        return f"  [{self.severity}] suite {self.suite}: {self.expectation} on {where}{counted}{observed}{examples}"
+
+
+@dataclass
+class SuiteRun:
+    suite: str
+    result: ExpectationSuiteValidationResult
+    failures: list[Failure]
+    seconds: float
+
+    @property
+    def blocking(self) -> list[Failure]:
+        return [f for f in self.failures if f.severity == "critical"]
+
+
+def run_suite(suite: Suite, tables: Tables) -> SuiteRun:
+    start = time.perf_counter()
+    results, failures = [], []
+    for target in suite.targets:
+        for expectation, outcome in _run_target(target, tables):
+            results.append(ExpectationValidationResult(
+                success=outcome["success"], expectation_config=expectation.configuration, result=outcome["result"]))
+            if not outcome["success"]:
+                r = outcome["result"]
+                failures.append(Failure(
+                    suite.name, target.name, expectation.expectation_type, ", ".join(_columns_of(expectation)),
+                    r.get("unexpected_count"), r.get("element_count"), r.get("partial_unexpected_list", []),
+                    r.get("observed_value"), _severity(expectation)))
+    passed = sum(r.success for r in results)
+    result = ExpectationSuiteValidationResult(
+        success=not any(f.severity == "critical" for f in failures),
+        results=results,
+        suite_name=suite.name,
+        statistics={"evaluated_expectations": len(results), "successful_expectations": passed,
+                    "unsuccessful_expectations": len(results) - passed,
+                    "success_percent": 100.0 * passed / len(results) if results else 100.0},
+        meta={"run_id": {"run_name": suite.name, "run_time": datetime.now(timezone.utc).isoformat()}},
+    )
+    return SuiteRun(suite.name, result, failures, time.perf_counter() - start)
+
+
+def _severity(expectation) -> str:
+    return str(getattr(expectation.severity, "value", expectation.severity) or "critical").lower()
+
+
+def _run_target(target: Target, tables: Tables):
+    table = target.table(tables)
+    row_expectations = [e for e in target.expectations if e.expectation_type in _ROW_RULES]
+    counts = {}
+    if row_expectations or any(e.expectation_type.startswith("expect_column_m") for e in target.expectations):
+        counts = _one_scan(table, target.expectations)
+    for e in target.expectations:
+        kind = e.expectation_type
+        if kind in _ROW_RULES:
+            yield e, _row_outcome(table, e, counts)
+        elif kind in {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}:
+            yield e, _uniqueness(table, e, counts)
+        elif kind == "expect_table_row_count_to_equal":
+            observed = counts.get("_rows", table.count().execute())
+            yield e, {"success": observed == e.value, "result": {"observed_value": observed}}
+        elif kind in {"expect_column_min_to_be_between", "expect_column_max_to_be_between"}:
+            observed = counts[f"{kind}:{e.column}"]
+            ok = observed is not None and (e.min_value is None or observed >= e.min_value) and (
+                e.max_value is None or observed <= e.max_value)
+            yield e, {"success": bool(ok), "result": {"observed_value": observed}}
+        elif kind == "expect_table_columns_to_match_ordered_list":
+            yield e, {"success": list(table.columns) == list(e.column_list),
+                      "result": {"observed_value": list(table.columns)}}
+        elif kind == "expect_table_columns_to_match_set":
+            ok = set(table.columns) == set(e.column_set) if e.exact_match else set(e.column_set) <= set(table.columns)
+            yield e, {"success": ok, "result": {"observed_value": sorted(table.columns)}}
+        elif kind == "expect_column_values_to_be_of_type":
+            observed = str(table.schema()[e.column].copy(nullable=True)) if e.column in table.columns else None
+            yield e, {"success": observed == e.type_, "result": {"observed_value": observed}}
+        else:
+            raise NotImplementedError(f"{kind} has no database translation in expectations/gate.py")
+
+
+def _one_scan(table: ir.Table, expectations: list) -> dict:
+    """Every row-level count, min and max of a target in one aggregate query."""
+    measures = {"_rows": table.count()}
+    for i, e in enumerate(expectations):
+        if e.expectation_type in _ROW_RULES:
+            measures[f"_unexpected_{i}"] = _ROW_RULES[e.expectation_type](table, e).fill_null(False).cast("int64").sum()
+        elif e.expectation_type == "expect_column_min_to_be_between":
+            measures[f"{e.expectation_type}:{e.column}"] = table[e.column].min()
+        elif e.expectation_type == "expect_column_max_to_be_between":
+            measures[f"{e.expectation_type}:{e.column}"] = table[e.column].max()
+    row = table.aggregate(**measures).to_pyarrow().to_pylist()[0]
+    return {**row, **{id(e): row.get(f"_unexpected_{i}") or 0 for i, e in enumerate(expectations)}}
+
+
+def _row_outcome(table: ir.Table, e, counts: dict) -> dict:
+    unexpected, rows = counts[id(e)], counts["_rows"]
+    examples = []
+    if unexpected:
+        columns = _columns_of(e)
+        offending = table.filter(_ROW_RULES[e.expectation_type](table, e).fill_null(False)).select(*columns)
+        found = offending.limit(MAX_EXAMPLES).to_pyarrow().to_pylist()
+        examples = [_plain(r[columns[0]]) if len(columns) == 1 else {c: _plain(r[c]) for c in columns} for r in found]
+    return {"success": unexpected == 0, "result": {
+        "element_count": rows, "unexpected_count": unexpected,
+        "unexpected_percent": 100.0 * unexpected / rows if rows else 0.0,
+        "partial_unexpected_list": examples, "missing_count": 0}}
+
+
+def _uniqueness(table: ir.Table, e, counts: dict) -> dict:
+    columns = _columns_of(e)
+    present = table.filter(ibis.and_(*[table[c].notnull() for c in columns]))
+    groups = present.group_by(columns).aggregate(_n=present.count())
+    repeated = groups.filter(groups._n > 1)
+    unexpected = int(repeated.aggregate(rows=repeated._n.sum()).to_pyarrow().to_pylist()[0]["rows"] or 0)
+    rows = counts.get("_rows") or int(table.count().execute())
+    examples = []
+    if unexpected:
+        found = repeated.select(*columns).limit(MAX_EXAMPLES).to_pyarrow().to_pylist()
+        examples = [_plain(r[columns[0]]) if len(columns) == 1 else {c: _plain(r[c]) for c in columns} for r in found]
+    return {"success": unexpected == 0, "result": {
+        "element_count": rows, "unexpected_count": unexpected,
+        "unexpected_percent": 100.0 * unexpected / rows if rows else 0.0,
+        "partial_unexpected_list": examples, "missing_count": 0}}
+
+
+def _plain(value):
+    """JSON-friendly example values (dates as ISO text)."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+# ---- reports -------------------------------------------------------------------------------------
+
+class GateFailure(Exception):
+    """A suite found a blocking failure: nothing may be published."""
+
+    def __init__(self, runs: list[SuiteRun]):
+        self.runs = runs
+        super().__init__(report(runs))
+
+
+def report(runs: list[SuiteRun]) -> str:
+    lines = []
+    for run in runs:
+        stats = run.result.statistics
+        lines.append(f"suite {run.suite}: {stats['successful_expectations']} passed, "
+                     f"{stats['unsuccessful_expectations']} failed ({run.seconds:.2f} s)")
+        lines.extend(f.line() for f in run.failures)
+    return "\n".join(lines)
+
+
+def write_results(runs: list[SuiteRun], out: Path, backend: str) -> Path:
+    """GX Data Docs (static HTML, one page per suite and an index) and `summary.json` under `out`."""
+    from great_expectations.render.renderer import ValidationResultsPageRenderer
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    docs = out / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    for run in runs:
+        page = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(run.result))
+        (docs / f"{run.suite}.html").write_text(page)
+    items = "".join(
+        f'<li><a href="{r.suite}.html">{r.suite}</a>: {"passed" if r.result.success else "FAILED"} '
+        f'({r.result.statistics["successful_expectations"]} of {r.result.statistics["evaluated_expectations"]})</li>'
+        for r in runs)
+    (docs / "index.html").write_text(
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Validation: fintech warehouse</title></head>"
+        f"<body><h1>Validation of {backend}</h1><p>{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}</p>"
+        f"<ul>{items}</ul></body></html>")
+    summary = {
+        "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "backend": backend,
+        "success": all(r.result.success for r in runs),
+        "suites": [{
+            "suite": r.suite,
+            "success": r.result.success,
+            "passed": r.result.statistics["successful_expectations"],
+            "failed": r.result.statistics["unsuccessful_expectations"],
+            "seconds": round(r.seconds, 3),
+            "failing": [{"expectation": f.expectation, "table": f.target, "column": f.column,
+                         "severity": f.severity, "unexpected_count": f.unexpected_count,
+                         "examples": f.examples, "observed": f.observed} for f in r.failures],
+        } for r in runs],
+        "data_docs": str(docs / "index.html"),
+    }
+    path = out / "summary.json"
+    path.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    return path

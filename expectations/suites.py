@@ -1,0 +1,241 @@
+"""The Great Expectations suites, one per layer: the whole list, readable in one place.
+
+A suite is a list of targets; a target is a published table (or a small check
+view over tables, for rules that span rows or tables) and the GX expectations
+it must meet. GX is the definition and the report; `expectations.gate` runs
+each expectation in the database through Ibis, so no table is pulled into
+memory whatever its size, on any backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import great_expectations as gx
+import ibis
+import ibis.expr.types as ir
+
+from semantic.models.core import ACCOUNT_ATTRIBUTES, CUSTOMER_ATTRIBUTES, SNAPSHOT_MEASURES
+from semantic.models.raw import ACCOUNT_TYPES, LOAN_STATUSES, RAW_COLUMN_NAMES, RAW_COLUMNS, RISK_TOLERANCES
+from semantic.models.registry import RAW_TABLE
+
+E = gx.expectations
+Tables = Mapping[str, ir.Table]
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str  # the table, or the check view's name
+    expectations: list
+    view: Callable[[Tables], ir.Table] | None = None  # a check view over the tables; None: the table itself
+    reads: tuple[str, ...] = field(default=())  # the tables a view reads
+
+    def table(self, tables: Tables) -> ir.Table:
+        return self.view(tables) if self.view else tables[self.name]
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    targets: list[Target]
+
+    @property
+    def tables(self) -> set[str]:
+        return {t for target in self.targets for t in (target.reads or (target.name,))}
+
+
+def _between(column: str, low=None, high=None, strict_low: bool = False) -> E.ExpectColumnValuesToBeBetween:
+    return E.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high, strict_min=strict_low)
+
+
+# ---- raw: the extract as read --------------------------------------------------------------------
+
+_RAW_TYPES = {"int64": "int64", "float64": "float64", "string": "string", "list": "string"}
+
+RAW = Suite("raw", [
+    Target(RAW_TABLE, [
+        E.ExpectTableColumnsToMatchOrderedList(column_list=list(RAW_COLUMN_NAMES)),
+        *[E.ExpectColumnValuesToBeOfType(column=c.name, type_=_RAW_TYPES[c.dtype]) for c in RAW_COLUMNS],
+        E.ExpectColumnPairValuesToBeEqual(column_A="Customer Profile.customer_id",
+                                          column_B="Account Activity.customer_id"),
+    ]),
+])
+
+
+# ---- staging: keys, domains, ranges, activity lists, no personal data ----------------------------
+
+STAGING_COLUMNS = [c.staging_name for c in RAW_COLUMNS
+                   if c.staging_name not in {"address", "account_activity_customer_id"}]
+
+
+def _activity_lists(tables: Tables) -> ir.Table:
+    stg = tables["stg_fintech_data"]
+    dates = stg.ts_dates
+    return stg.select(
+        "account_id",
+        observations=dates.length(),
+        lists_of_equal_length=(dates.length() == stg.ts_transactions.length())
+        & (dates.length() == stg.ts_repayments.length()),
+        unparsed_elements=dates.filter(lambda d: d.isnull()).length()
+        + stg.ts_transactions.filter(lambda x: x.isnull()).length()
+        + stg.ts_repayments.filter(lambda x: x.isnull()).length(),
+        negative_repayments=stg.ts_repayments.filter(lambda x: x < 0).length(),
+    )
+
+
+STAGING = Suite("staging", [
+    Target("stg_fintech_data", [
+        E.ExpectTableColumnsToMatchSet(column_set=STAGING_COLUMNS, exact_match=True),  # no address column
+        E.ExpectColumnValuesToNotBeNull(column="customer_id"),
+        E.ExpectColumnValuesToNotBeNull(column="account_id"),
+        E.ExpectColumnValuesToBeUnique(column="account_id"),
+        E.ExpectCompoundColumnsToBeUnique(column_list=["customer_id", "account_id"]),
+        E.ExpectColumnValuesToBeInSet(column="risk_tolerance", value_set=list(RISK_TOLERANCES)),
+        E.ExpectColumnValuesToBeInSet(column="account_type", value_set=list(ACCOUNT_TYPES)),
+        E.ExpectColumnValuesToBeInSet(column="loan_status", value_set=list(LOAN_STATUSES)),
+        *[_between(amount, 0) for amount in
+          ("balance", "deposits", "withdrawals", "transfers", "international_transfers", "investments")],
+        _between("customer_id", 1),
+        _between("account_id", 1),
+        _between("loan_amount", 0, strict_low=True),
+        _between("income_level", 0, strict_low=True),
+        _between("transaction_threshold", 0, strict_low=True),
+        _between("interest_rate", 0, 1),
+        _between("age", 18, 90),
+        _between("dependents", 0, 8),
+        _between("loan_term", 12, 360),
+        # Not impossible, but a balance over $1bn is more likely a unit error (cents?): reported, not blocking.
+        E.ExpectColumnValuesToBeBetween(column="balance", max_value=1e9, severity="warning"),
+    ]),
+    Target("stg_activity_lists", [
+        E.ExpectColumnValuesToBeInSet(column="lists_of_equal_length", value_set=[True]),
+        E.ExpectColumnValuesToBeInSet(column="unparsed_elements", value_set=[0]),
+        E.ExpectColumnValuesToBeInSet(column="negative_repayments", value_set=[0]),
+        _between("observations", 3, 24),
+    ], view=_activity_lists, reads=("stg_fintech_data",)),
+])
+
+
+# ---- core: keys, referential integrity -----------------------------------------------------------
+
+def _fact_keys(tables: Tables) -> ir.Table:
+    facts = tables["fct_customer_account_snapshot"]
+    customers = tables["dim_customer"].select("customer_id", _customer_known=ibis.literal(True))
+    accounts = tables["dim_account"].select("account_id", _account_known=ibis.literal(True))
+    joined = facts.left_join(customers, "customer_id").left_join(accounts, "account_id")
+    return joined.select(
+        customer_id=joined.customer_id,
+        account_id=joined.account_id,
+        customer_in_dim_customer=joined._customer_known.fill_null(False),
+        account_in_dim_account=joined._account_known.fill_null(False),
+    )
+
+
+def _activity_accounts(tables: Tables) -> ir.Table:
+    activity = tables["fct_account_activity"]
+    accounts = tables["dim_account"].select("account_id", _known=ibis.literal(True))
+    joined = activity.left_join(accounts, "account_id")
+    return joined.select(account_id=joined.account_id, account_in_dim_account=joined._known.fill_null(False))
+
+
+CORE = Suite("core", [
+    Target("dim_customer", [
+        E.ExpectTableColumnsToMatchOrderedList(column_list=["customer_id", *CUSTOMER_ATTRIBUTES]),
+        E.ExpectColumnValuesToNotBeNull(column="customer_id"),
+        E.ExpectColumnValuesToBeUnique(column="customer_id"),
+    ]),
+    Target("dim_account", [
+        E.ExpectTableColumnsToMatchOrderedList(column_list=["account_id", *ACCOUNT_ATTRIBUTES]),
+        E.ExpectColumnValuesToNotBeNull(column="account_id"),
+        E.ExpectColumnValuesToBeUnique(column="account_id"),
+    ]),
+    Target("fct_customer_account_snapshot", [
+        E.ExpectTableColumnsToMatchOrderedList(column_list=["customer_id", "account_id", *SNAPSHOT_MEASURES]),
+        E.ExpectCompoundColumnsToBeUnique(column_list=["customer_id", "account_id"]),
+    ]),
+    Target("fct_account_activity", [
+        E.ExpectCompoundColumnsToBeUnique(column_list=["account_id", "activity_date"]),
+        E.ExpectColumnValuesToNotBeNull(column="activity_date"),
+        _between("repayment_amount", 0),
+    ]),
+    Target("snapshot_keys_in_dimensions", [
+        E.ExpectColumnValuesToBeInSet(column="customer_in_dim_customer", value_set=[True]),
+        E.ExpectColumnValuesToBeInSet(column="account_in_dim_account", value_set=[True]),
+    ], view=_fact_keys, reads=("fct_customer_account_snapshot", "dim_customer", "dim_account")),
+    Target("activity_accounts_in_dim_account", [
+        E.ExpectColumnValuesToBeInSet(column="account_in_dim_account", value_set=[True]),
+    ], view=_activity_accounts, reads=("fct_account_activity", "dim_account")),
+])
+
+
+# ---- KPI outputs: ranges and totals that must add up ---------------------------------------------
+
+def _relative_gap(a: ir.NumericValue, b: ir.NumericValue) -> ir.FloatingValue:
+    return ((a - b).abs() / ibis.greatest(a.abs(), b.abs(), 1e-300)).fill_null(0)
+
+
+def _kpi_totals(tables: Tables) -> ir.Table:
+    """One row: what the KPI tables add up to next to the account-level totals."""
+    accounts = tables["int_customer_account_metrics"]
+    deciles = tables["kpi_balance_deciles"]
+    tiers = tables["kpi_portfolio_by_risk_tolerance"]
+    portfolio = accounts.aggregate(accounts=accounts.count(), total_balance=accounts.balance.sum())
+    decile_sums = deciles.aggregate(decile_accounts=deciles.accounts.sum(), decile_balance=deciles.total_balance.sum())
+    tier_sums = tiers.aggregate(tier_accounts=tiers.accounts.sum())
+    t = portfolio.cross_join(decile_sums).cross_join(tier_sums)
+    return t.select(
+        decile_accounts_minus_accounts=t.decile_accounts - t.accounts,
+        decile_balance_gap=_relative_gap(t.decile_balance, t.total_balance),
+        risk_tier_accounts_minus_accounts=t.tier_accounts - t.accounts,
+    )
+
+
+def _lorenz_steps(tables: Tables) -> ir.Table:
+    curve = tables["kpi_lorenz_curve"]
+    order = ibis.window(order_by="population_share")
+    return curve.select(
+        population_step=curve.population_share - curve.population_share.lag().over(order),
+        balance_step=curve.balance_share - curve.balance_share.lag().over(order),
+    )
+
+
+KPI = Suite("kpi", [
+    Target("kpi_wealth_concentration", [
+        E.ExpectTableRowCountToEqual(value=1),
+        _between("top_10_share", 0, 1),
+        _between("gini", 0, 1),
+    ]),
+    Target("kpi_balance_deciles", [
+        E.ExpectTableRowCountToEqual(value=10),
+        E.ExpectColumnValuesToBeBetween(column="balance_decile", min_value=1, max_value=10),
+        E.ExpectColumnValuesToBeUnique(column="balance_decile"),
+    ]),
+    Target("kpi_totals_add_up", [
+        E.ExpectColumnValuesToBeInSet(column="decile_accounts_minus_accounts", value_set=[0]),
+        _between("decile_balance_gap", 0, 1e-9),
+        E.ExpectColumnValuesToBeInSet(column="risk_tier_accounts_minus_accounts", value_set=[0]),
+    ], view=_kpi_totals,
+       reads=("int_customer_account_metrics", "kpi_balance_deciles", "kpi_portfolio_by_risk_tolerance")),
+    Target("kpi_portfolio_by_risk_tolerance", [
+        E.ExpectColumnValuesToBeInSet(column="risk_tolerance", value_set=list(RISK_TOLERANCES)),
+        _between("weighted_avg_interest_rate", 0, 1),
+    ]),
+    Target("kpi_leverage_by_risk_tolerance", [
+        _between("pct_top_quartile_leverage", 0, 1),
+    ]),
+    Target("kpi_lorenz_curve", [
+        E.ExpectColumnMinToBeBetween(column="population_share", min_value=0, max_value=0),
+        E.ExpectColumnMaxToBeBetween(column="population_share", min_value=1, max_value=1),
+        E.ExpectColumnMinToBeBetween(column="balance_share", min_value=0, max_value=0),
+        E.ExpectColumnMaxToBeBetween(column="balance_share", min_value=1, max_value=1),
+        _between("balance_share", 0, 1),
+    ]),
+    Target("kpi_lorenz_curve_is_monotone", [
+        _between("population_step", 0, strict_low=True),
+        _between("balance_step", 0),
+    ], view=_lorenz_steps, reads=("kpi_lorenz_curve",)),
+])
+
+SUITES = [RAW, STAGING, CORE, KPI]
+PUBLISHED_SUITES = [STAGING, CORE, KPI]  # the raw table is never published: `fintech validate` skips it
