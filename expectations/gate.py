@@ -79,6 +79,7 @@ class SuiteRun:
     result: ExpectationSuiteValidationResult
     failures: list[Failure]
     seconds: float
+    by_target: dict[str, ExpectationSuiteValidationResult]  # the same results, one per table: one Data Docs page each
 
     @property
     def blocking(self) -> list[Failure]:
@@ -87,10 +88,11 @@ class SuiteRun:
 
 def run_suite(suite: Suite, tables: Tables) -> SuiteRun:
     start = time.perf_counter()
-    results, failures = [], []
+    results, failures, by_target = [], [], {}
     for target in suite.targets:
+        target_results = []
         for expectation, outcome in _run_target(target, tables):
-            results.append(ExpectationValidationResult(
+            target_results.append(ExpectationValidationResult(
                 success=outcome["success"], expectation_config=expectation.configuration, result=outcome["result"]))
             if not outcome["success"]:
                 r = outcome["result"]
@@ -98,17 +100,27 @@ def run_suite(suite: Suite, tables: Tables) -> SuiteRun:
                     suite.name, target.name, expectation.expectation_type, ", ".join(_columns_of(expectation)),
                     r.get("unexpected_count"), r.get("element_count"), r.get("partial_unexpected_list", []),
                     r.get("observed_value"), _severity(expectation)))
+        results += target_results
+        by_target[target.name] = _suite_result(suite.name, target_results, failures, target.name)
+    result = _suite_result(suite.name, results, failures)
+    return SuiteRun(suite.name, result, failures, time.perf_counter() - start, by_target)
+
+
+def _suite_result(suite: str, results: list, failures: list[Failure], table: str | None = None):
     passed = sum(r.success for r in results)
-    result = ExpectationSuiteValidationResult(
-        success=not any(f.severity == "critical" for f in failures),
+    blocking = [f for f in failures if f.severity == "critical" and (table is None or f.target == table)]
+    meta = {"run_id": {"run_name": suite, "run_time": datetime.now(timezone.utc).isoformat()}}
+    if table:
+        meta["batch_spec"] = {"data_asset_name": table}
+    return ExpectationSuiteValidationResult(
+        success=not blocking,
         results=results,
-        suite_name=suite.name,
+        suite_name=suite,
         statistics={"evaluated_expectations": len(results), "successful_expectations": passed,
                     "unsuccessful_expectations": len(results) - passed,
                     "success_percent": 100.0 * passed / len(results) if results else 100.0},
-        meta={"run_id": {"run_name": suite.name, "run_time": datetime.now(timezone.utc).isoformat()}},
+        meta=meta,
     )
-    return SuiteRun(suite.name, result, failures, time.perf_counter() - start)
 
 
 def _severity(expectation) -> str:
@@ -225,13 +237,18 @@ def write_results(runs: list[SuiteRun], out: Path, backend: str) -> Path:
 
     docs = out / "docs"
     docs.mkdir(parents=True, exist_ok=True)
+    items = []
     for run in runs:
-        page = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(run.result))
-        (docs / f"{run.suite}.html").write_text(page)
-    items = "".join(
-        f'<li><a href="{r.suite}.html">{r.suite}</a>: {"passed" if r.result.success else "FAILED"} '
-        f'({r.result.statistics["successful_expectations"]} of {r.result.statistics["evaluated_expectations"]})</li>'
-        for r in runs)
+        pages = []
+        for table, result in run.by_target.items():
+            page = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result))
+            (docs / f"{run.suite}.{table}.html").write_text(page)
+            stats = result.statistics
+            pages.append(f'<li><a href="{run.suite}.{table}.html">{table}</a>: '
+                         f'{stats["successful_expectations"]} of {stats["evaluated_expectations"]} passed</li>')
+        verdict = "passed" if run.result.success else "FAILED"
+        items.append(f"<li><b>{run.suite}</b>: {verdict}<ul>{''.join(pages)}</ul></li>")
+    items = "".join(items)
     (docs / "index.html").write_text(
         f"<!doctype html><html><head><meta charset='utf-8'><title>Validation: fintech warehouse</title></head>"
         f"<body><h1>Validation of {backend}</h1><p>{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}</p>"

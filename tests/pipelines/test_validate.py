@@ -20,9 +20,11 @@ def test_a_good_warehouse_passes_and_writes_docs_and_summary(tmp_path):
     assert [s["suite"] for s in summary["suites"]] == ["staging", "core", "kpi"]
     assert all(s["failed"] == 0 and s["passed"] > 0 for s in summary["suites"])
     assert summary["run_at"] and summary["backend"] == warehouse_url(target)
-    for page in ["index.html", "staging.html", "core.html", "kpi.html"]:
+    for page in ["index.html", "staging.stg_fintech_data.html", "core.dim_customer.html",
+                 "kpi.kpi_lorenz_curve.html"]:
         assert (out / "docs" / page).stat().st_size > 300
-    assert "Great Expectations" in (out / "docs" / "core.html").read_text()
+    assert "Great Expectations" in (out / "docs" / "core.dim_customer.html").read_text()
+    assert 'href="core.dim_customer.html"' in (out / "docs" / "index.html").read_text()
 
 
 def test_a_warehouse_tampered_with_after_publishing_fails(tmp_path):
