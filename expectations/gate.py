@@ -20,7 +20,10 @@ import ibis
 import ibis.expr.types as ir
 from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
 
+from expectations import GateFailure
 from expectations.suites import Suite, Tables, Target
+
+__all__ = ["GateFailure", "report", "run_suite", "write_results"]
 
 MAX_EXAMPLES = 5
 
@@ -211,14 +214,6 @@ def _plain(value):
 
 
 # ---- reports -------------------------------------------------------------------------------------
-
-class GateFailure(Exception):
-    """A suite found a blocking failure: nothing may be published."""
-
-    def __init__(self, runs: list[SuiteRun]):
-        self.runs = runs
-        super().__init__(report(runs))
-
 
 def report(runs: list[SuiteRun]) -> str:
     lines = []

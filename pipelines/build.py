@@ -102,7 +102,7 @@ class Gate:
             run = run_suite(suite, tables)
             self.echo(report([run]))
             if run.blocking:
-                raise GateFailure([run])
+                raise GateFailure([run], report([run]))
 
 
 def _progress(table: BuiltTable) -> str:

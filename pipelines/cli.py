@@ -80,7 +80,7 @@ def _generate(args) -> int:
 
 
 def _build(args) -> int:
-    from expectations.gate import GateFailure
+    from expectations import GateFailure
     from pipelines.build import BuildError, build
     from pipelines.contract import ContractViolation
 
