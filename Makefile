@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test build bench sample clean
+.PHONY: install test build serve bench sample clean chromium
 
 install: $(STAMP)
 
@@ -15,8 +15,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-test: install
+# Debian's Chromium for the browser tests, installed when missing (never downloaded by Playwright).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
+
+test: install chromium
 	$(BIN)/python -m pytest
+
+serve: install
+	$(BIN)/fintech serve --port 5006
 
 build: install
 	$(BIN)/fintech build

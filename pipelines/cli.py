@@ -1,4 +1,4 @@
-"""The `fintech` command: generate an extract, build and validate the warehouse, query the semantic layer.
+"""The `fintech` command: generate an extract, build and validate the warehouse, query it, serve the dashboard.
 
 Expected failures (bad input, bad configuration) end with a short message on
 stderr and a non-zero exit code, never a traceback:
@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--out", type=Path, default=None,
                           help="where Data Docs and summary.json go (default: data/validation/)")
     validate.set_defaults(run=_validate)
+
+    serve = commands.add_parser("serve", help="build and validate the warehouse if needed, then serve the dashboard")
+    serve.add_argument("--port", type=int, default=5006)
+    serve.add_argument("--backend", default=None, metavar="URL", help="Ibis connection URL (as for build)")
+    serve.set_defaults(run=_serve)
 
     query = commands.add_parser("query", help="ask the semantic layer for metrics by dimensions, under filters")
     query.add_argument("metrics", nargs="+", metavar="METRIC", help="catalog metric names")
@@ -119,6 +124,12 @@ def _validate(args) -> int:
     print(report(runs))
     print(f"summary: {summary}\nData Docs: {summary.parent / 'docs' / 'index.html'}")
     return 0 if all(run.result.success for run in runs) else EXIT_FAILED
+
+
+def _serve(args) -> int:
+    from pipelines.serve import serve
+
+    return serve(config.backend_url(args.backend), args.port)
 
 
 def _query(args) -> int:

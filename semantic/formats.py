@@ -18,3 +18,14 @@ def format_value(value, format: str) -> str:
     if format == "integer":
         return f"{int(value):,}"
     return str(value)
+
+
+# Gini bands for labels (models-and-metrics.md): upper bounds, checked in order.
+GINI_BANDS = ((0.35, "Relatively even distribution"), (0.55, "Moderate concentration"),
+              (0.70, "High concentration"), (float("inf"), "Extreme concentration"))
+
+
+def gini_band(gini) -> str:
+    if gini is None or (isinstance(gini, float) and math.isnan(gini)):
+        return "Not enough data"
+    return next(label for bound, label in GINI_BANDS if gini < bound)

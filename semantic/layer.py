@@ -86,6 +86,10 @@ class SemanticLayer:
         curve = curve.to_pyarrow().to_pandas()
         return curve.iloc[0:0] if len(curve) == 1 else curve  # only the origin: no accounts, no curve
 
+    def accounts(self, where: Mapping | None = None) -> pd.DataFrame:
+        """The filtered rows of int_customer_account_metrics (one per account): for exports, not for charts."""
+        return self._accounts(where).order_by("account_id").to_pyarrow().to_pandas()
+
     def _accounts(self, where: Mapping | None) -> ir.Table:
         request = Request.of(["accounts"], where=where)
         validate(request)

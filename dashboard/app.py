@@ -1,0 +1,68 @@
+"""The portfolio dashboard: `panel serve dashboard/app.py` (or `make serve` / `fintech serve`).
+
+It assembles the sections; each section asks the semantic layer (through
+dashboard.data) and renders. Filters live in the sidebar and in the URL.
+"""
+
+from __future__ import annotations
+
+import holoviews as hv
+import panel as pn
+
+from dashboard import data
+from dashboard.components import banner, catalog, concentration, overview, quality, segments
+from dashboard.components.common import CSS, csv_download
+from dashboard.components.filters import Filters
+
+pn.extension("tabulator", raw_css=[CSS], loading_indicator=True, notifications=False)
+hv.extension("bokeh", logo=False)
+
+TITLE = "Fintech Portfolio Dashboard"
+
+
+def create_app() -> pn.template.BaseTemplate:
+    filters = Filters()
+    if pn.state.location is not None:
+        filters.link_to_url(pn.state.location)
+    widgets = list(filters.widgets.values())
+
+    def bound(section):
+        return pn.panel(pn.bind(lambda *values: section(filters.where()), *widgets), loading_indicator=True,
+                        sizing_mode="stretch_width")
+
+    risk_widget = filters.widgets["risk_tolerance"]
+    summary = quality.load_summary()
+    template = pn.template.BootstrapTemplate(title=TITLE, sidebar_width=300)
+    template.header.append(pn.Row(
+        pn.pane.HTML(f'<span class="backend">Backend: {data.backend_label()}</span>', margin=(12, 10)),
+        quality.badge(summary)))
+    template.sidebar.extend([
+        pn.pane.Markdown("### Filters"),
+        filters.panel(),
+        pn.pane.Markdown("### Export"),
+        csv_download(lambda: data.accounts(filters.where()), "accounts_filtered.csv", "CSV: filtered accounts"),
+    ])
+    template.main.extend([
+        bound(banner.banner),
+        pn.pane.Markdown("## Portfolio overview"),
+        bound(overview.overview),
+        pn.pane.Markdown("## Segments and growth drivers"),
+        bound(segments.segment_charts),
+        pn.pane.Markdown("### Customer risk appetite (whole portfolio)"),
+        pn.panel(pn.bind(lambda tiers: segments.risk_breakdown(tuple(tiers)), risk_widget),
+                 loading_indicator=True, sizing_mode="stretch_width"),
+        pn.pane.Markdown("### Activity over time"),
+        bound(segments.activity_over_time),
+        pn.pane.Markdown("## Concentration and dependency risk"),
+        bound(concentration.concentration_cards),
+        bound(concentration.decile_chart),
+        bound(concentration.lorenz_chart),
+        pn.pane.Markdown("## Data quality"),
+        quality.quality_section(summary),
+        pn.Card(catalog.catalog_section(), title="Metric catalog", collapsed=True, sizing_mode="stretch_width"),
+    ])
+    return template
+
+
+if __name__.startswith("bokeh"):
+    create_app().servable(title=TITLE)

@@ -1,0 +1,1 @@
+"""Dashboard sections: each a function of the plain filter values (`Where`) returning Panel objects."""

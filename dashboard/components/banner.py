@@ -1,0 +1,29 @@
+"""The narrative banner: the portfolio in one paragraph of plain words."""
+
+from __future__ import annotations
+
+import panel as pn
+
+from dashboard import data
+from dashboard.components.common import NO_MATCH
+from semantic.formats import format_value, gini_band
+
+
+def banner_text(where: data.Where) -> str:
+    overview = data.query(("accounts", "total_balance", "avg_net_contribution"), where=where).iloc[0]
+    if not overview.accounts:
+        return f"**{NO_MATCH}.** Clear or widen the filters to see the portfolio."
+    concentration = data.query(("top_10_share", "gini"), where=where).iloc[0]
+    direction = "growing" if overview.avg_net_contribution >= 0 else "shrinking"
+    text = (
+        f"The portfolio holds **{format_value(overview.accounts, 'integer')} accounts** with a combined balance of "
+        f"**{format_value(overview.total_balance, 'money')}**. On average accounts are **{direction}**: net "
+        f"contributions are **{format_value(overview.avg_net_contribution, 'money')}** per account. Balances show "
+        f"**{gini_band(concentration.gini).lower()}**: the top 10% of accounts hold "
+        f"**{format_value(concentration.top_10_share, 'percent')}** of assets."
+    )
+    return text + (" *A filtered subset of the portfolio is shown.*" if where else "")
+
+
+def banner(where: data.Where) -> pn.pane.Markdown:
+    return pn.pane.Markdown(banner_text(where), css_classes=["banner"], sizing_mode="stretch_width")

@@ -1,0 +1,57 @@
+"""Pieces every section uses: KPI cards, empty states, CSV downloads."""
+
+from __future__ import annotations
+
+import html
+import io
+
+import pandas as pd
+import panel as pn
+
+from semantic.catalog import METRICS
+from semantic.formats import format_value
+
+NO_MATCH = "No accounts match these filters"
+
+
+def card(key: str, title: str, value: str, explanation: str) -> str:
+    return (f'<div class="kpi-card" data-kpi="{key}"><div class="kpi-title">{html.escape(title)}</div>'
+            f'<div class="kpi-value">{html.escape(value)}</div>'
+            f'<div class="kpi-help">{html.escape(explanation)}</div></div>')
+
+
+def metric_card(metric: str, title: str, value) -> str:
+    """A card for a catalog metric: formatted by the catalog's format, explained by its description."""
+    return card(metric, title, format_value(value, METRICS[metric].format), METRICS[metric].description)
+
+
+def cards(html_cards: list[str]) -> pn.pane.HTML:
+    return pn.pane.HTML(f'<div class="kpi-row">{"".join(html_cards)}</div>', sizing_mode="stretch_width")
+
+
+def empty_state(message: str = NO_MATCH) -> pn.pane.HTML:
+    return pn.pane.HTML(f'<div class="empty-state">{html.escape(message)}</div>', sizing_mode="stretch_width")
+
+
+def csv_download(frame_fn, filename: str, label: str) -> pn.widgets.FileDownload:
+    """A button that asks for the data only when clicked."""
+    def callback():
+        return io.StringIO(frame_fn().to_csv(index=False))
+
+    return pn.widgets.FileDownload(callback=callback, filename=filename, label=label, button_type="light",
+                                   width=220)
+
+
+def money_labels(frame: pd.DataFrame, column: str) -> list[str]:
+    return [format_value(v, "money") for v in frame[column]]
+
+
+CSS = """
+.kpi-row { display: flex; flex-wrap: wrap; gap: 12px; }
+.kpi-card { flex: 1 1 180px; border: 1px solid #dde; border-radius: 8px; padding: 10px 14px; background: #fafbff; }
+.kpi-title { font-size: 0.85em; color: #556; }
+.kpi-value { font-size: 1.6em; font-weight: 600; margin: 4px 0; }
+.kpi-help { font-size: 0.75em; color: #778; }
+.empty-state { padding: 18px; color: #666; font-style: italic; border: 1px dashed #ccd; border-radius: 8px; }
+.banner { font-size: 1.1em; line-height: 1.5; }
+"""

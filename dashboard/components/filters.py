@@ -1,0 +1,52 @@
+"""The sidebar: three multi-selects, a Clear button and the active-filters summary, kept in the page URL."""
+
+from __future__ import annotations
+
+import panel as pn
+
+from dashboard import data
+from dashboard.state import FILTERS, active_summary, effective, query_from_selection, selection_from_query
+
+
+class Filters:
+    """The filter widgets of one session, and their link to the URL."""
+
+    def __init__(self):
+        self.options = {f.dimension: data.dimension_values(f.dimension) for f in FILTERS}
+        self.widgets = {
+            f.dimension: pn.widgets.MultiChoice(name=f.label, options=self.options[f.dimension], description=f.help,
+                                                placeholder="All", sizing_mode="stretch_width")
+            for f in FILTERS
+        }
+        self.clear = pn.widgets.Button(name="Clear filters", button_type="default", sizing_mode="stretch_width")
+        self.clear.on_click(lambda _: self.set_selection({}))
+        self.summary = pn.pane.Markdown(pn.bind(self._summary_text, *self.widgets.values()),
+                                        css_classes=["active-filters"])
+
+    def selection(self) -> dict[str, list]:
+        return {dimension: list(widget.value) for dimension, widget in self.widgets.items()}
+
+    def set_selection(self, selection: dict[str, list]) -> None:
+        for dimension, widget in self.widgets.items():
+            widget.value = list(selection.get(dimension, []))
+
+    def where(self, *_values) -> data.Where:
+        """The plain, hashable filter the layer is asked with (no filter for empty or every value)."""
+        return data.where_of(effective(self.selection(), self.options))
+
+    def _summary_text(self, *_values) -> str:
+        text = active_summary(self.selection(), self.options)
+        return f"**Active filters:** {text}" if text else ""
+
+    def link_to_url(self, location) -> None:
+        """Apply the URL's filters now, and keep the URL in step with the widgets from here on."""
+        self.set_selection(selection_from_query(dict(location.query_params or {}), self.options))
+
+        def update_url(*_events):
+            location.search = query_from_selection(self.selection())
+
+        for widget in self.widgets.values():
+            widget.param.watch(update_url, "value")
+
+    def panel(self) -> pn.Column:
+        return pn.Column(*self.widgets.values(), self.clear, self.summary, sizing_mode="stretch_width")

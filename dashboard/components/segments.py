@@ -1,0 +1,87 @@
+"""Section 2: segments and growth drivers."""
+
+from __future__ import annotations
+
+import holoviews as hv
+import panel as pn
+from bokeh.models import NumeralTickFormatter
+
+from dashboard import data
+from dashboard.components.common import csv_download, empty_state, money_labels
+from semantic.models.raw import RISK_TOLERANCES
+
+HIGHLIGHT, GREY = "#2f6fb0", "#c8ccd4"
+MONEY_AXIS = NumeralTickFormatter(format="$0,0")
+
+
+def net_contributions_by(dimension: str, where: data.Where):
+    frame = data.query(("net_contributions",), by=(dimension,), where=where)
+    return frame.sort_values("net_contributions", ascending=False).reset_index(drop=True)
+
+
+def _bars(frame, x: str, y: str, title: str, color="#2f6fb0"):
+    frame = frame.assign(label=money_labels(frame, y))
+    bars = hv.Bars(frame, x, [y, "label"]).opts(color=color, yformatter=MONEY_AXIS, title=title, tools=["hover"],
+                                                responsive=True, height=300, xlabel="", ylabel="")
+    return bars * hv.Labels(frame, [x, y], "label").opts(text_font_size="9pt", text_baseline="bottom")
+
+
+def segment_charts(where: data.Where) -> pn.viewable.Viewable:
+    by_product = net_contributions_by("account_type", where)
+    if by_product.empty:
+        return empty_state()
+    by_region = net_contributions_by("region", where)
+    return pn.Column(
+        pn.Row(
+            pn.pane.HoloViews(_bars(by_product, "account_type", "net_contributions",
+                                    "Net contributions by product type"), sizing_mode="stretch_width"),
+            pn.pane.HoloViews(_bars(by_region, "region", "net_contributions", "Net contributions by region"),
+                              sizing_mode="stretch_width"),
+        ),
+        pn.Row(csv_download(lambda: by_product, "net_contributions_by_product.csv", "CSV: by product type"),
+               csv_download(lambda: by_region, "net_contributions_by_region.csv", "CSV: by region")),
+        sizing_mode="stretch_width",
+    )
+
+
+def risk_breakdown_frame(chosen_tiers: tuple[str, ...]):
+    """The whole portfolio by risk tier (filters ignored), Low to High, with the highlight of each tier."""
+    frame = data.query(("total_balance", "accounts"), by=("risk_tolerance",))
+    order = {tier: i for i, tier in enumerate(RISK_TOLERANCES)}
+    frame = frame.sort_values("risk_tolerance", key=lambda s: s.map(order)).reset_index(drop=True)
+    highlighted = frame.risk_tolerance.isin(chosen_tiers) if chosen_tiers else frame.risk_tolerance.notnull()
+    return frame.assign(highlighted=highlighted, color=[HIGHLIGHT if h else GREY for h in highlighted])
+
+
+def risk_breakdown(chosen_tiers: tuple[str, ...]) -> pn.viewable.Viewable:
+    frame = risk_breakdown_frame(chosen_tiers)
+    balance = hv.Bars(frame, "risk_tolerance", ["total_balance", "color"]).opts(
+        color="color", yformatter=MONEY_AXIS, title="Total balance by risk appetite", responsive=True, height=260,
+        xlabel="", ylabel="", tools=["hover"])
+    accounts = hv.Bars(frame, "risk_tolerance", ["accounts", "color"]).opts(
+        color="color", title="Accounts by risk appetite", responsive=True, height=260, xlabel="", ylabel="",
+        tools=["hover"])
+    caption = (f"Highlighted: {', '.join(chosen_tiers)} (the risk filter); other tiers greyed. "
+               if chosen_tiers else "All tiers shown: no risk filter. ")
+    caption += "These charts always show the whole portfolio."
+    return pn.Column(
+        pn.Row(pn.pane.HoloViews(balance, sizing_mode="stretch_width"),
+               pn.pane.HoloViews(accounts, sizing_mode="stretch_width")),
+        pn.pane.Markdown(caption, css_classes=["risk-caption"]),
+        csv_download(lambda: frame.drop(columns="color"), "risk_breakdown.csv", "CSV: risk breakdown"),
+        sizing_mode="stretch_width",
+    )
+
+
+def activity_over_time(where: data.Where) -> pn.viewable.Viewable:
+    frame = data.query(("transaction_volume", "repayment_volume"), by=("activity_date",), where=where)
+    if frame.empty:
+        return empty_state()
+    curves = (hv.Curve(frame, "activity_date", "transaction_volume", label="Net transactions")
+              * hv.Curve(frame, "activity_date", "repayment_volume", label="Repayments")).opts(
+        hv.opts.Curve(tools=["hover"], yformatter=MONEY_AXIS),
+        hv.opts.Overlay(title="Activity per month", responsive=True, height=300, legend_position="top_left",
+                        xlabel="", ylabel=""))
+    return pn.Column(pn.pane.HoloViews(curves, sizing_mode="stretch_width"),
+                     csv_download(lambda: frame, "activity_by_month.csv", "CSV: activity by month"),
+                     sizing_mode="stretch_width")

@@ -1,0 +1,41 @@
+"""`fintech serve` / `make serve`: a warehouse that is built and validated, then `panel serve` on it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dashboard
+from semantic import config
+
+
+def warehouse_is_stale(url: str, source: Path) -> bool:
+    """A file warehouse that is missing or older than the raw sample must be (re)built."""
+    path = config.database_file(url)
+    if path is None:
+        return False  # a server database: built by whoever configured it
+    return not path.exists() or (source.exists() and path.stat().st_mtime < source.stat().st_mtime)
+
+
+def serve(url: str, port: int) -> int:
+    source = config.default_source()
+    fintech = [sys.executable, "-m", "pipelines"]
+    env = {**os.environ, config.BACKEND_ENV: url}
+    if warehouse_is_stale(url, source):
+        print(f"building the warehouse from {source}", flush=True)
+        if subprocess.call([*fintech, "build", "--source", str(source)], env=env) != 0:
+            return 1
+    summary = config.data_dir() / "validation" / "summary.json"
+    if not summary.exists() or (config.database_file(url) and summary.stat().st_mtime
+                                < config.database_file(url).stat().st_mtime):
+        subprocess.call([*fintech, "validate"], env=env)  # a failure shows as the dashboard's badge
+    app = Path(dashboard.__file__).parent / "app.py"
+    print(f"serving the dashboard on http://localhost:{port}/app (backend {config.masked_url(url)})", flush=True)
+    command = [sys.executable, "-m", "panel", "serve", str(app), "--port", str(port),
+               "--allow-websocket-origin", f"localhost:{port}", "--allow-websocket-origin", f"127.0.0.1:{port}"]
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 0

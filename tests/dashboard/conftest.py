@@ -1,0 +1,112 @@
+"""A warehouse with known numbers, its validation summary, and a real `panel serve` on it."""
+
+from __future__ import annotations
+
+import csv
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests import reference
+from tests.conftest import ROOT, build_warehouse, run_fintech, warehouse_url
+
+EMPTY_COMBINATION = {"region": "North", "product": "credit"}  # made empty on purpose: no North credit accounts
+
+
+@pytest.fixture(scope="session")
+def dashboard_data(generate_csv, tmp_path_factory):
+    """(data dir, warehouse URL, reference account table) for generated data with one empty combination."""
+    source = generate_csv(1_003, 7)
+    data = tmp_path_factory.mktemp("dashboard_data")
+    (data / "raw").mkdir()
+    csv_path = data / "raw" / "fintech_data.csv"
+    with source.open(newline="") as f_in, csv_path.open("w", newline="") as f_out:
+        rows = list(csv.reader(f_in))
+        header = rows[0]
+        region, product = header.index("Customer Profile.region"), header.index("Account Activity.account_type")
+        for row in rows[1:]:
+            if row[region] == "North" and row[product] == "credit":
+                row[product] = "checking"
+        csv.writer(f_out).writerows(rows)
+    target = build_warehouse(csv_path, data / "warehouse" / "fintech.duckdb")
+    url = warehouse_url(target)
+    result = run_fintech("validate", "--backend", url, "--out", str(data / "validation"))
+    assert result.returncode == 0, result.stdout
+    accounts = reference.int_customer_account_metrics(reference.staging(csv_path))
+    return data, url, accounts
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(dashboard_data):
+    """`panel serve dashboard/app.py` as a subprocess on a free port; its /app URL."""
+    data, url, _ = dashboard_data
+    port = free_port()
+    env = {**os.environ, "FINTECH_BACKEND": url, "FINTECH_DATA_DIR": str(data)}
+    command = [sys.executable, "-m", "panel", "serve", str(ROOT / "dashboard" / "app.py"), "--port", str(port),
+               "--allow-websocket-origin", f"127.0.0.1:{port}", "--allow-websocket-origin", f"localhost:{port}"]
+    log = open(data / "panel.log", "w")
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    app = f"http://127.0.0.1:{port}/app"
+    try:
+        _wait_for(app, server)
+        yield app
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def _wait_for(url: str, server, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"panel serve exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"panel serve did not answer at {url}")
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright. In CI a missing browser is a failure, never a skip."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing at /usr/bin/chromium: `make test` installs it (apt-get install chromium)")
+        pytest.skip("Chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+    yield page
+    context.close()
