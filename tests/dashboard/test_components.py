@@ -1,0 +1,103 @@
+"""Each dashboard piece alone (no browser): its parameters and outputs, on a warehouse with known numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard import data
+from dashboard.state import active_summary, effective, query_from_selection, selection_from_query
+from semantic.formats import gini_band
+from tests import reference
+
+OPTIONS = {"risk_tolerance": ["Low", "Medium", "High"], "region": ["Central", "East", "North", "South", "West"],
+           "account_type": ["checking", "savings", "credit", "investment"]}
+
+
+@pytest.fixture
+def dashboard_env(dashboard_data, monkeypatch):
+    data_dir, url, accounts = dashboard_data
+    monkeypatch.setenv("FINTECH_BACKEND", url)
+    monkeypatch.setenv("FINTECH_DATA_DIR", str(data_dir))
+    for cached in (data.query, data.deciles, data.lorenz, data.dimension_values, data.metric_sql):
+        cached.cache_clear()
+    return accounts
+
+
+def test_url_round_trip_ignores_unknown_values():
+    selection = selection_from_query({"region": "West,Atlantis,North", "product": "savings", "risk": ""}, OPTIONS)
+    assert selection == {"risk_tolerance": [], "region": ["North", "West"], "account_type": ["savings"]}
+    assert query_from_selection(selection) == "?region=North,West&product=savings"
+    assert query_from_selection({"region": []}) == ""
+
+
+def test_every_value_or_none_means_no_filter():
+    assert effective({"risk_tolerance": ["Low", "Medium", "High"], "region": []}, OPTIONS) == {}
+    summary = active_summary({"region": ["North", "West"], "account_type": ["savings"]}, OPTIONS)
+    assert summary == "Region: North, West; Product type: savings"
+
+
+@pytest.mark.parametrize(("gini", "band"), [(0.2, "Relatively even distribution"), (0.35, "Moderate concentration"),
+                                            (0.6, "High concentration"), (0.7, "Extreme concentration")])
+def test_gini_bands(gini, band):
+    assert gini_band(gini) == band
+
+
+def test_banner_in_words(dashboard_env):
+    from dashboard.components.banner import banner_text
+
+    accounts = dashboard_env
+    text = banner_text(())
+    flow = (accounts.deposits - accounts.withdrawals).mean()
+    assert f"**{len(accounts):,} accounts**" in text
+    assert ("**growing**" if flow >= 0 else "**shrinking**") in text
+    assert gini_band(reference.gini_by_trapezoids(accounts.balance)).lower() in text
+    assert "filtered subset" not in text
+    assert "filtered subset" in banner_text((("region", ("West",)),))
+    assert "No accounts match these filters" in banner_text((("region", ("North",)), ("account_type", ("credit",))))
+
+
+def test_overview_cards_and_empty_state(dashboard_env):
+    from dashboard.components.overview import overview
+
+    accounts = dashboard_env
+    html = overview((("region", ("East",)),)).object
+    east = accounts[accounts.region == "East"]
+    assert f"${east.balance.sum():,.0f}" in html and 'data-kpi="balance_weighted_rate"' in html
+    empty = overview((("region", ("North",)), ("account_type", ("credit",)))).object
+    assert "No accounts match these filters" in empty
+
+
+def test_risk_breakdown_keeps_the_portfolio_and_highlights_the_chosen_tiers(dashboard_env):
+    from dashboard.components.segments import risk_breakdown_frame
+
+    accounts = dashboard_env
+    frame = risk_breakdown_frame(("High", "Low"))
+    assert list(frame.risk_tolerance) == ["Low", "Medium", "High"]
+    assert frame.accounts.sum() == len(accounts)
+    assert list(frame.highlighted) == [True, False, True]
+    assert all(risk_breakdown_frame(()).highlighted)
+
+
+def test_net_contributions_sorted_descending(dashboard_env):
+    from dashboard.components.segments import net_contributions_by
+
+    frame = net_contributions_by("region", ())
+    assert list(frame.net_contributions) == sorted(frame.net_contributions, reverse=True)
+
+
+def test_quality_badge(tmp_path):
+    from dashboard.components.quality import badge_text, load_summary
+
+    assert badge_text(None) == "No validation run yet"
+    assert badge_text({"success": False}) == "Validation failed"
+    assert badge_text({"success": True}) == ""
+    assert load_summary(tmp_path / "missing.json") is None
+
+
+def test_catalog_lists_every_metric_with_its_sql(dashboard_env):
+    from dashboard.components.catalog import catalog_frame
+    from semantic.catalog import METRICS
+
+    frame = catalog_frame()
+    assert list(frame.metric) == list(METRICS)
+    assert frame.sql.str.contains("SELECT").all()
