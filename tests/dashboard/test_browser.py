@@ -140,3 +140,20 @@ def test_the_csv_export_returns_the_filtered_accounts(page, dashboard_url, dashb
     want = accounts[(accounts.risk_tolerance == "Low") & (accounts.region == "East")]
     assert sorted(int(r["account_id"]) for r in rows) == sorted(want.account_id)
     assert "address" not in rows[0]
+
+
+def test_concurrent_sessions_keep_their_own_filters(browser, dashboard_url, dashboard_data):
+    _, _, accounts = dashboard_data
+    first, second = browser.new_context(), browser.new_context()
+    try:
+        west, everything = first.new_page(), second.new_page()
+        west.goto(f"{dashboard_url}?region=West")
+        everything.goto(dashboard_url)
+        assert_cards(west, expected_cards(accounts, {"region": ["West"]}))
+        assert_cards(everything, expected_cards(accounts, {}))
+        choose(everything, 2, "savings")  # one session changes its filters; the other is not touched
+        assert_cards(everything, expected_cards(accounts, {"account_type": ["savings"]}))
+        assert_cards(west, expected_cards(accounts, {"region": ["West"]}))
+    finally:
+        first.close()
+        second.close()
