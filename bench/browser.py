@@ -102,6 +102,7 @@ def measure(warehouse: Path, data_dir: Path, out: Path, changes: int = 20) -> di
     finally:
         server.terminate()
         server.wait(timeout=30)
+    print("change timings (ms):", [round(t * 1000) for t in timings])
     timings.sort()
     return {"first_render_s": round(first_render, 2),
             "filter_change_p50_ms": round(statistics.median(timings) * 1000),

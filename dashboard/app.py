@@ -6,6 +6,8 @@ dashboard.data) and renders. Filters live in the sidebar and in the URL.
 
 from __future__ import annotations
 
+import functools
+
 import holoviews as hv
 import panel as pn
 
@@ -27,8 +29,14 @@ def create_app() -> pn.template.BaseTemplate:
     widgets = list(filters.widgets.values())
 
     def bound(section):
+        """A section rebuilt on each filter change (cards, text, tables: cheap to rebuild)."""
         return pn.panel(pn.bind(lambda *values: section(filters.where()), *widgets), loading_indicator=True,
                         sizing_mode="stretch_width")
+
+    def chart(plot):
+        """A chart whose data is swapped in place on each filter change (a DynamicMap): no new plot to build."""
+        return pn.pane.HoloViews(hv.DynamicMap(pn.bind(lambda *values: plot(filters.where()), *widgets)),
+                                 sizing_mode="stretch_width")
 
     risk_widget = filters.widgets["risk_tolerance"]
     summary = quality.load_summary()
@@ -47,16 +55,26 @@ def create_app() -> pn.template.BaseTemplate:
         pn.pane.Markdown("## Portfolio overview"),
         bound(overview.overview),
         pn.pane.Markdown("## Segments and growth drivers"),
-        bound(segments.segment_charts),
+        pn.Row(chart(functools.partial(segments.net_contributions_chart, "account_type",
+                                       "Net contributions by product type")),
+               chart(functools.partial(segments.net_contributions_chart, "region", "Net contributions by region")),
+               sizing_mode="stretch_width"),
+        segments.segment_downloads(filters.where),
         pn.pane.Markdown("### Customer risk appetite (whole portfolio)"),
         pn.panel(pn.bind(lambda tiers: segments.risk_breakdown(tuple(tiers)), risk_widget),
                  loading_indicator=True, sizing_mode="stretch_width"),
         pn.pane.Markdown("### Activity over time"),
-        bound(segments.activity_over_time),
+        chart(segments.activity_chart),
+        csv_download(lambda: segments.activity_frame(filters.where()), "activity_by_month.csv",
+                     "CSV: activity by month"),
         pn.pane.Markdown("## Concentration and dependency risk"),
         bound(concentration.concentration_cards),
-        bound(concentration.decile_chart),
-        bound(concentration.lorenz_chart),
+        chart(concentration.decile_bars),
+        pn.Card(bound(concentration.decile_table), title="Deciles: accounts and balances", collapsed=True,
+                sizing_mode="stretch_width"),
+        bound(concentration.lorenz_note),
+        chart(concentration.lorenz_chart),
+        concentration.concentration_downloads(filters.where),
         pn.pane.Markdown("## Data quality"),
         quality.quality_section(summary),
         pn.Card(catalog.catalog_section(), title="Metric catalog", collapsed=True, sizing_mode="stretch_width"),

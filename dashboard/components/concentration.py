@@ -28,39 +28,44 @@ def concentration_cards(where: data.Where) -> pn.viewable.Viewable:
     ])
 
 
-def decile_chart(where: data.Where) -> pn.viewable.Viewable:
+def decile_bars(where: data.Where):
+    """Total balance by decile, D1 (richest) emphasized, D2-D3 lighter, the rest grey."""
     deciles = data.deciles(where)
-    if deciles.empty:
-        return empty_state()
     frame = deciles.assign(decile=[f"D{d}" for d in deciles.balance_decile],
                            color=[DECILE_COLORS.get(d, "#c8ccd4") for d in deciles.balance_decile],
                            label=money_labels(deciles, "total_balance"))
-    bars = hv.Bars(frame, "decile", ["total_balance", "color", "label"]).opts(
+    return hv.Bars(frame, "decile", ["total_balance", "color", "label"]).opts(
         color="color", yformatter=MONEY_AXIS, title="Total balance by decile (D1 = richest 10%)", responsive=True,
-        height=300, xlabel="", ylabel="", tools=["hover"])
-    table = pn.widgets.Tabulator(deciles, show_index=False, disabled=True, sizing_mode="stretch_width",
-                                 formatters={c: {"type": "money", "symbol": "$", "precision": 0}
-                                             for c in ("min_balance", "avg_balance", "max_balance", "total_balance")})
-    return pn.Column(
-        pn.pane.HoloViews(bars, sizing_mode="stretch_width"),
-        pn.Card(table, title="Deciles: accounts and balances", collapsed=True, sizing_mode="stretch_width"),
-        csv_download(lambda: deciles, "balance_deciles.csv", "CSV: deciles"),
-        sizing_mode="stretch_width",
-    )
+        height=300, xlabel="", ylabel="", tools=["hover"], framewise=True)
 
 
-def lorenz_chart(where: data.Where) -> pn.viewable.Viewable:
+def decile_table(where: data.Where) -> pn.viewable.Viewable:
+    deciles = data.deciles(where)
+    if deciles.empty:
+        return empty_state()
+    return pn.widgets.Tabulator(deciles, show_index=False, disabled=True, sizing_mode="stretch_width",
+                                formatters={c: {"type": "money", "symbol": "$", "precision": 0}
+                                            for c in ("min_balance", "avg_balance", "max_balance", "total_balance")})
+
+
+def lorenz_chart(where: data.Where):
+    """The actual distribution (poorest to richest) against the dashed line of perfect equality."""
     curve = data.lorenz(where)
-    if len(curve) < 2:
-        return empty_state("Not enough data for a Lorenz curve")
     actual = hv.Area(curve, "population_share", "balance_share", label="Actual distribution").opts(
         alpha=0.4, color="#2f6fb0")
     equality = hv.Curve([(0, 0), (1, 1)], "population_share", "balance_share", label="Perfect equality").opts(
         line_dash="dashed", color="#444")
-    chart = (actual * equality).opts(
+    return (actual * equality).opts(
         title="Lorenz curve of balances (poorest to richest)", responsive=True, height=320,
         xformatter=PERCENT_AXIS, yformatter=PERCENT_AXIS, xlabel="Share of accounts", ylabel="Share of balances",
         legend_position="top_left")
-    return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width"),
-                     csv_download(lambda: curve, "lorenz_curve.csv", "CSV: Lorenz curve"),
-                     sizing_mode="stretch_width")
+
+
+def lorenz_note(where: data.Where) -> pn.viewable.Viewable:
+    """Says so, in words, when there is no curve to draw."""
+    return empty_state("Not enough data for a Lorenz curve") if len(data.lorenz(where)) < 2 else pn.pane.HTML("")
+
+
+def concentration_downloads(where_now) -> pn.Row:
+    return pn.Row(csv_download(lambda: data.deciles(where_now()), "balance_deciles.csv", "CSV: deciles"),
+                  csv_download(lambda: data.lorenz(where_now()), "lorenz_curve.csv", "CSV: Lorenz curve"))

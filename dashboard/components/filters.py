@@ -27,8 +27,12 @@ class Filters:
         return {dimension: list(widget.value) for dimension, widget in self.widgets.items()}
 
     def set_selection(self, selection: dict[str, list]) -> None:
-        for dimension, widget in self.widgets.items():
-            widget.value = list(selection.get(dimension, []))
+        """Set every widget at once: only those that change, and one update sent to the browser."""
+        with pn.io.hold():
+            for dimension, widget in self.widgets.items():
+                wanted = list(selection.get(dimension, []))
+                if list(widget.value) != wanted:
+                    widget.value = wanted
 
     def where(self, *_values) -> data.Where:
         """The plain, hashable filter the layer is asked with (no filter for empty or every value)."""

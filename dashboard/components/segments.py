@@ -7,7 +7,7 @@ import panel as pn
 from bokeh.models import NumeralTickFormatter
 
 from dashboard import data
-from dashboard.components.common import csv_download, empty_state, money_labels
+from dashboard.components.common import csv_download, money_labels
 from semantic.models.raw import RISK_TOLERANCES
 
 HIGHLIGHT, GREY = "#2f6fb0", "#c8ccd4"
@@ -22,26 +22,26 @@ def net_contributions_by(dimension: str, where: data.Where):
 def _bars(frame, x: str, y: str, title: str, color="#2f6fb0"):
     frame = frame.assign(label=money_labels(frame, y))
     bars = hv.Bars(frame, x, [y, "label"]).opts(color=color, yformatter=MONEY_AXIS, title=title, tools=["hover"],
-                                                responsive=True, height=300, xlabel="", ylabel="")
+                                                responsive=True, height=300, xlabel="", ylabel="", framewise=True)
     return bars * hv.Labels(frame, [x, y], "label").opts(text_font_size="9pt", text_baseline="bottom")
 
 
-def segment_charts(where: data.Where) -> pn.viewable.Viewable:
-    by_product = net_contributions_by("account_type", where)
-    if by_product.empty:
-        return empty_state()
-    by_region = net_contributions_by("region", where)
-    return pn.Column(
-        pn.Row(
-            pn.pane.HoloViews(_bars(by_product, "account_type", "net_contributions",
-                                    "Net contributions by product type"), sizing_mode="stretch_width"),
-            pn.pane.HoloViews(_bars(by_region, "region", "net_contributions", "Net contributions by region"),
-                              sizing_mode="stretch_width"),
-        ),
-        pn.Row(csv_download(lambda: by_product, "net_contributions_by_product.csv", "CSV: by product type"),
-               csv_download(lambda: by_region, "net_contributions_by_region.csv", "CSV: by region")),
-        sizing_mode="stretch_width",
-    )
+def net_contributions_chart(dimension: str, title: str, where: data.Where):
+    """Bars of net contributions by `dimension`, largest first, labelled as money (no bars when nothing matches).
+
+    The dashboard wraps it in a DynamicMap: a filter change replaces the data of
+    the plot already on the page instead of building a new one.
+    """
+    return _bars(net_contributions_by(dimension, where), dimension, "net_contributions", title)
+
+
+def segment_downloads(where_now) -> pn.Row:
+    """CSV buttons for the two segment charts; `where_now()` gives the filters at the time of the click."""
+    return pn.Row(
+        csv_download(lambda: net_contributions_by("account_type", where_now()), "net_contributions_by_product.csv",
+                     "CSV: by product type"),
+        csv_download(lambda: net_contributions_by("region", where_now()), "net_contributions_by_region.csv",
+                     "CSV: by region"))
 
 
 def risk_breakdown_frame(chosen_tiers: tuple[str, ...]):
@@ -59,7 +59,8 @@ def risk_breakdown(chosen_tiers: tuple[str, ...]) -> pn.viewable.Viewable:
         color="color", yformatter=MONEY_AXIS, title="Total balance by risk appetite", responsive=True, height=260,
         xlabel="", ylabel="", tools=["hover"])
     accounts = hv.Bars(frame, "risk_tolerance", ["accounts", "color"]).opts(
-        color="color", title="Accounts by risk appetite", responsive=True, height=260, xlabel="", ylabel="",
+        color="color", yformatter=NumeralTickFormatter(format="0,0"), title="Accounts by risk appetite",
+        responsive=True, height=260, xlabel="", ylabel="",
         tools=["hover"])
     caption = (f"Highlighted: {', '.join(chosen_tiers)} (the risk filter); other tiers greyed. "
                if chosen_tiers else "All tiers shown: no risk filter. ")
@@ -73,15 +74,14 @@ def risk_breakdown(chosen_tiers: tuple[str, ...]) -> pn.viewable.Viewable:
     )
 
 
-def activity_over_time(where: data.Where) -> pn.viewable.Viewable:
-    frame = data.query(("transaction_volume", "repayment_volume"), by=("activity_date",), where=where)
-    if frame.empty:
-        return empty_state()
-    curves = (hv.Curve(frame, "activity_date", "transaction_volume", label="Net transactions")
-              * hv.Curve(frame, "activity_date", "repayment_volume", label="Repayments")).opts(
-        hv.opts.Curve(tools=["hover"], yformatter=MONEY_AXIS),
+def activity_frame(where: data.Where):
+    return data.query(("transaction_volume", "repayment_volume"), by=("activity_date",), where=where)
+
+
+def activity_chart(where: data.Where):
+    frame = activity_frame(where)
+    return (hv.Curve(frame, "activity_date", "transaction_volume", label="Net transactions")
+            * hv.Curve(frame, "activity_date", "repayment_volume", label="Repayments")).opts(
+        hv.opts.Curve(tools=["hover"], yformatter=MONEY_AXIS, framewise=True),
         hv.opts.Overlay(title="Activity per month", responsive=True, height=300, legend_position="top_left",
                         xlabel="", ylabel=""))
-    return pn.Column(pn.pane.HoloViews(curves, sizing_mode="stretch_width"),
-                     csv_download(lambda: frame, "activity_by_month.csv", "CSV: activity by month"),
-                     sizing_mode="stretch_width")
