@@ -2,7 +2,8 @@
 
 A change is timed from the click on a region until every card shows the
 value the semantic layer gives for that filter and no section is still
-loading. Screenshots of the unfiltered and a filtered view land in bench/out/.
+loading (the render stamp bound last in the app shows the new filters).
+Screenshots of the unfiltered and a filtered view land in bench/out/.
 """
 
 from __future__ import annotations
@@ -20,10 +21,16 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CHROMIUM = "/usr/bin/chromium"
 
-STILL_LOADING = """() => {
-    const count = (root) => root.querySelectorAll('.pn-loading').length
-        + [...root.querySelectorAll('*')].filter(e => e.shadowRoot).reduce((n, e) => n + count(e.shadowRoot), 0);
-    return count(document) === 0;
+# Every section has caught up when the render stamp (bound last in dashboard/app.py) shows the current filters.
+RENDERED = """(key) => {
+    const find = (root) => {
+        const hit = root.querySelector(`.render-stamp[data-where="${key}"]`); if (hit) return hit;
+        for (const el of root.querySelectorAll('*')) {
+            if (el.shadowRoot) { const f = find(el.shadowRoot); if (f) return f; }
+        }
+        return null;
+    };
+    return find(document) !== null;
 }"""
 CARD_IS = """([key, text]) => {
     const find = (root) => {
@@ -72,7 +79,7 @@ def measure(warehouse: Path, data_dir: Path, out: Path, changes: int = 20) -> di
             start = time.perf_counter()
             page.goto(app)
             page.wait_for_function(CARD_IS, arg=["total_balance", unfiltered], timeout=60_000)
-            page.wait_for_function(STILL_LOADING, timeout=60_000)
+            page.wait_for_function(RENDERED, arg="", timeout=60_000)
             first_render = time.perf_counter() - start
             page.screenshot(path=str(out / "dashboard_unfiltered.png"), full_page=True)
 
@@ -84,6 +91,7 @@ def measure(warehouse: Path, data_dir: Path, out: Path, changes: int = 20) -> di
                     start = time.perf_counter()
                     page.get_by_role("button", name="Clear filters").click()
                     page.wait_for_function(CARD_IS, arg=["total_balance", unfiltered], timeout=60_000)
+                    page.wait_for_function(RENDERED, arg="", timeout=60_000)
                 else:
                     box.click()
                     box.locator("input.choices__input--cloned").fill(region)
@@ -91,7 +99,7 @@ def measure(warehouse: Path, data_dir: Path, out: Path, changes: int = 20) -> di
                     start = time.perf_counter()
                     choice.click()
                     page.wait_for_function(CARD_IS, arg=["total_balance", expected[region]], timeout=60_000)
-                page.wait_for_function(STILL_LOADING, timeout=60_000)
+                    page.wait_for_function(RENDERED, arg=f"region={region}", timeout=60_000)
                 timings.append(time.perf_counter() - start)
                 if i % 2 == 0 and i // 2 < len(regions):  # a region asked for the first time: nothing cached
                     first_time.append(round(timings[-1] * 1000))

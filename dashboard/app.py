@@ -22,6 +22,11 @@ hv.extension("bokeh", logo=False)
 TITLE = "Fintech Portfolio Dashboard"
 
 
+def render_stamp(where: data.Where) -> pn.pane.HTML:
+    key = ";".join(f"{dim}={','.join(map(str, values))}" for dim, values in where)
+    return pn.pane.HTML(f'<span class="render-stamp" data-where="{key}"></span>', height=0, margin=0)
+
+
 def create_app() -> pn.template.BaseTemplate:
     filters = Filters()
     if pn.state.location is not None:
@@ -75,6 +80,8 @@ def create_app() -> pn.template.BaseTemplate:
         bound(concentration.lorenz_note),
         chart(concentration.lorenz_chart),
         concentration.concentration_downloads(filters.where),
+        # Bound last, so updated last: marks the moment every section shows the current filters (for tests, bench).
+        bound(render_stamp),
         pn.pane.Markdown("## Data quality"),
         quality.quality_section(summary),
         pn.Card(catalog.catalog_section(), title="Metric catalog", collapsed=True, sizing_mode="stretch_width"),
