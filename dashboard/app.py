@@ -18,6 +18,10 @@ from dashboard.components.filters import Filters
 
 pn.extension("tabulator", raw_css=[CSS], loading_indicator=True, notifications=False)
 hv.extension("bokeh", logo=False)
+# Charts that plot the same column (total_balance, net_contributions) must not share an axis range:
+# each keeps its own, or one chart's update would clip the other; and every update rescales (framewise).
+hv.opts.defaults(*(getattr(hv.opts, kind)(shared_axes=False, framewise=True)
+                   for kind in ("Bars", "Curve", "Area", "Labels", "Overlay")))
 
 TITLE = "Fintech Portfolio Dashboard"
 

@@ -8,6 +8,7 @@ from bokeh.models import NumeralTickFormatter
 
 from dashboard import data
 from dashboard.components.common import card, cards, csv_download, empty_state, metric_card, money_labels
+from dashboard.components.segments import value_range
 from semantic.formats import format_value, gini_band
 
 PERCENT_AXIS = NumeralTickFormatter(format="0%")
@@ -36,7 +37,8 @@ def decile_bars(where: data.Where):
                            label=money_labels(deciles, "total_balance"))
     return hv.Bars(frame, "decile", ["total_balance", "color", "label"]).opts(
         color="color", yformatter=MONEY_AXIS, title="Total balance by decile (D1 = richest 10%)", responsive=True,
-        height=300, xlabel="", ylabel="", tools=["hover"], framewise=True)
+        height=300, xlabel="", ylabel="", tools=["hover"], framewise=True,
+        ylim=value_range(deciles.total_balance))
 
 
 def decile_table(where: data.Where) -> pn.viewable.Viewable:

@@ -19,10 +19,18 @@ def net_contributions_by(dimension: str, where: data.Where):
     return frame.sort_values("net_contributions", ascending=False).reset_index(drop=True)
 
 
+def value_range(values) -> tuple[float, float]:
+    """A y range that holds zero and every bar with room for its label: set per update, so the axis follows."""
+    low, high = min([0.0, *values]), max([0.0, *values])
+    pad = 0.12 * ((high - low) or 1.0)
+    return (low - pad if low < 0 else 0.0), (high + pad if high > 0 else 0.0)
+
+
 def _bars(frame, x: str, y: str, title: str, color="#2f6fb0"):
     frame = frame.assign(label=money_labels(frame, y))
     bars = hv.Bars(frame, x, [y, "label"]).opts(color=color, yformatter=MONEY_AXIS, title=title, tools=["hover"],
-                                                responsive=True, height=300, xlabel="", ylabel="", framewise=True)
+                                                responsive=True, height=300, xlabel="", ylabel="", framewise=True,
+                                                ylim=value_range(frame[y]))
     return bars * hv.Labels(frame, [x, y], "label").opts(text_font_size="9pt", text_baseline="bottom")
 
 
