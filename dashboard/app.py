@@ -37,10 +37,23 @@ def create_app() -> pn.template.BaseTemplate:
         filters.link_to_url(pn.state.location)
     widgets = list(filters.widgets.values())
 
+    sections: list[tuple[pn.Column, object]] = []
+
     def bound(section):
         """A section rebuilt on each filter change (cards, text, tables: cheap to rebuild)."""
-        return pn.panel(pn.bind(lambda *values: section(filters.where()), *widgets), loading_indicator=True,
-                        sizing_mode="stretch_width")
+        column = pn.Column(section(filters.where()), sizing_mode="stretch_width")
+        sections.append((column, section))
+        return column
+
+    def refresh(*_events):
+        """Rebuild every section for the new filters and send them to the browser as one update."""
+        where = filters.where()
+        for column, _ in sections:
+            column.loading = True
+        with pn.io.hold():
+            for column, section in sections:
+                column.objects = [section(where)]
+                column.loading = False
 
     def chart(plot):
         """A chart whose data is swapped in place on each filter change (a DynamicMap): no new plot to build."""
@@ -90,6 +103,8 @@ def create_app() -> pn.template.BaseTemplate:
         quality.quality_section(summary),
         pn.Card(catalog.catalog_section(), title="Metric catalog", collapsed=True, sizing_mode="stretch_width"),
     ])
+    for widget in widgets:  # registered last: the charts (DynamicMaps) have updated when the render stamp does
+        widget.param.watch(refresh, "value")
     return template
 
 
