@@ -31,6 +31,15 @@ def render_stamp(where: data.Where) -> pn.pane.HTML:
     return pn.pane.HTML(f'<span class="render-stamp" data-where="{key}"></span>', height=0, margin=0)
 
 
+def _replace(column: pn.Column, new) -> None:
+    """Show `new` in `column`: a pane of the same kind takes the new content in place (no new model to build)."""
+    old = column.objects[0] if len(column.objects) == 1 else None
+    if isinstance(old, (pn.pane.HTML, pn.pane.Markdown)) and type(old) is type(new):
+        old.object = new.object
+    else:
+        column.objects = [new]
+
+
 def create_app() -> pn.template.BaseTemplate:
     filters = Filters()
     if pn.state.location is not None:
@@ -52,7 +61,7 @@ def create_app() -> pn.template.BaseTemplate:
             column.loading = True
         with pn.io.hold():
             for column, section in sections:
-                column.objects = [section(where)]
+                _replace(column, section(where))
                 column.loading = False
 
     def chart(plot):
