@@ -67,6 +67,11 @@ class Failure:
     observed: object
     severity: str
 
+    @property
+    def blocks(self) -> bool:
+        """Critical failures stop a publish; warnings are only reported."""
+        return self.severity == "critical"
+
     def line(self) -> str:
         counted = "" if self.unexpected_count is None else (
             f": {self.unexpected_count:,} unexpected of {self.element_count:,} rows")
@@ -86,7 +91,7 @@ class SuiteRun:
 
     @property
     def blocking(self) -> list[Failure]:
-        return [f for f in self.failures if f.severity == "critical"]
+        return [f for f in self.failures if f.blocks]
 
 
 def run_suite(suite: Suite, tables: Tables) -> SuiteRun:
@@ -111,7 +116,7 @@ def run_suite(suite: Suite, tables: Tables) -> SuiteRun:
 
 def _suite_result(suite: str, results: list, failures: list[Failure], table: str | None = None):
     passed = sum(r.success for r in results)
-    blocking = [f for f in failures if f.severity == "critical" and (table is None or f.target == table)]
+    blocking = [f for f in failures if f.blocks and (table is None or f.target == table)]
     meta = {"run_id": {"run_name": suite, "run_time": datetime.now(timezone.utc).isoformat()}}
     if table:
         meta["batch_spec"] = {"data_asset_name": table}

@@ -16,6 +16,7 @@ import great_expectations as gx
 import ibis
 import ibis.expr.types as ir
 
+from pipelines.contract import staged_rules
 from semantic.models.core import ACCOUNT_ATTRIBUTES, CUSTOMER_ATTRIBUTES, SNAPSHOT_MEASURES
 from semantic.models.raw import ACCOUNT_TYPES, LOAN_STATUSES, RAW_COLUMN_NAMES, RAW_COLUMNS, RISK_TOLERANCES
 from semantic.models.registry import RAW_TABLE
@@ -70,17 +71,13 @@ STAGING_COLUMNS = [c.staging_name for c in RAW_COLUMNS
 
 
 def _activity_lists(tables: Tables) -> ir.Table:
+    """One row per account: the list rules' outcomes (the loader's own rules, one definition) and more."""
     stg = tables["stg_fintech_data"]
-    dates = stg.ts_dates
     return stg.select(
         "account_id",
-        observations=dates.length(),
-        lists_of_equal_length=(dates.length() == stg.ts_transactions.length())
-        & (dates.length() == stg.ts_repayments.length()),
-        unparsed_elements=dates.filter(lambda d: d.isnull()).length()
-        + stg.ts_transactions.filter(lambda x: x.isnull()).length()
-        + stg.ts_repayments.filter(lambda x: x.isnull()).length(),
+        observations=stg.ts_dates.length(),
         negative_repayments=stg.ts_repayments.filter(lambda x: x < 0).length(),
+        **{rule.name: ~rule.offends(stg) for rule in staged_rules()},
     )
 
 
@@ -109,8 +106,7 @@ STAGING = Suite("staging", [
         E.ExpectColumnValuesToBeBetween(column="balance", max_value=1e9, severity="warning"),
     ]),
     Target("stg_activity_lists", [
-        E.ExpectColumnValuesToBeInSet(column="lists_of_equal_length", value_set=[True]),
-        E.ExpectColumnValuesToBeInSet(column="unparsed_elements", value_set=[0]),
+        *[E.ExpectColumnValuesToBeInSet(column=rule.name, value_set=[True]) for rule in staged_rules()],
         E.ExpectColumnValuesToBeInSet(column="negative_repayments", value_set=[0]),
         _between("observations", 3, 24),
     ], view=_activity_lists, reads=("stg_fintech_data",)),

@@ -59,6 +59,8 @@ class Rule:
     offends: Callable[[ir.Table], ir.BooleanValue]  # true on an offending row
     # what to show of an offending row: label -> value (default: the column's value)
     shown: Callable[[ir.Table], dict[str, ir.Value]] | None = None
+    # a name for the rule's outcome where it is a column (the staging suite's check view)
+    name: str = ""
 
     def shown_values(self, table: ir.Table) -> dict[str, ir.Value]:
         return self.shown(table) if self.shown else {self.column: table[self.column]}
@@ -97,6 +99,7 @@ def staged_rules() -> list[Rule]:
             c.name,
             "every list element must be " + ("an ISO date" if c.staging_name == dates else "a number"),
             lambda t, n=c.staging_name: t[n].filter(lambda element: element.isnull()).length() > 0,
+            name=f"{c.staging_name}_elements_all_parsed",
         )
         for c in _LISTS.values()
     ]
@@ -106,6 +109,7 @@ def staged_rules() -> list[Rule]:
             "the three activity lists must have the same length",
             lambda t: (t[dates].length() != t[transactions].length()) | (t[dates].length() != t[repayments].length()),
             shown=lambda t: {f"{c.name} elements": t[c.staging_name].length() for c in _LISTS.values()},
+            name="lists_of_equal_length",
         )
     )
     return rules
