@@ -6,14 +6,16 @@ dashboard.data) and renders. Filters live in the sidebar and in the URL.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 import holoviews as hv
 import panel as pn
+import param
 
 from dashboard import data
 from dashboard.components import banner, catalog, concentration, overview, quality, segments
-from dashboard.components.common import CSS, csv_download
+from dashboard.components.common import CSS, csv_download, lazy_card
 from dashboard.components.filters import Filters
 
 pn.extension("tabulator", raw_css=[CSS], loading_indicator=True, notifications=False)
@@ -24,6 +26,7 @@ hv.opts.defaults(*(getattr(hv.opts, kind)(shared_axes=False, framewise=True)
                    for kind in ("Bars", "Curve", "Area", "Labels", "Overlay")))
 
 TITLE = "Fintech Portfolio Dashboard"
+FilterStream = hv.streams.Stream.define("FilterStream", where=param.Parameter(default=()))
 
 
 def render_stamp(where: data.Where) -> pn.pane.HTML:
@@ -32,12 +35,19 @@ def render_stamp(where: data.Where) -> pn.pane.HTML:
 
 
 def _replace(column: pn.Column, new) -> None:
-    """Show `new` in `column`: a pane of the same kind takes the new content in place (no new model to build)."""
+    """Show `new` in `column`: a pane or table of the same kind takes the new content in place (no new model)."""
     old = column.objects[0] if len(column.objects) == 1 else None
     if isinstance(old, (pn.pane.HTML, pn.pane.Markdown)) and type(old) is type(new):
         old.object = new.object
+    elif isinstance(old, pn.widgets.Tabulator) and type(old) is type(new):
+        old.value = new.value
     else:
         column.objects = [new]
+
+
+def _frozen(doc):
+    """Bokeh re-walks the whole document after every change to its model graph, unless frozen: freeze once."""
+    return doc.models.freeze() if doc is not None else contextlib.nullcontext()
 
 
 def create_app() -> pn.template.BaseTemplate:
@@ -45,8 +55,9 @@ def create_app() -> pn.template.BaseTemplate:
     if pn.state.location is not None:
         filters.link_to_url(pn.state.location)
     widgets = list(filters.widgets.values())
-
     sections: list[tuple[pn.Column, object]] = []
+    charts: list[tuple[hv.streams.Stream, object]] = []
+    busy = pn.indicators.LoadingSpinner(value=False, size=24, margin=(12, 10), css_classes=["updating"])
 
     def bound(section):
         """A section rebuilt on each filter change (cards, text, tables: cheap to rebuild)."""
@@ -55,24 +66,31 @@ def create_app() -> pn.template.BaseTemplate:
         return column
 
     def refresh(*_events):
-        """Rebuild every section for the new filters and send them to the browser as one update."""
+        """Show every section as loading at once; compute and send the new content on the next tick."""
+        busy.value = True
+        pn.state.execute(update, schedule=True)
+
+    def update():
+        """Update every chart and section for the current filters, sent to the browser as one update."""
         where = filters.where()
-        for column, _ in sections:
-            column.loading = True
-        with pn.io.hold():
+        with _frozen(pn.state.curdoc), pn.io.hold():
+            for stream, view in charts:
+                if stream.where != view(where):
+                    stream.event(where=view(where))
             for column, section in sections:
                 _replace(column, section(where))
-                column.loading = False
+            busy.value = False
 
-    def chart(plot):
-        """A chart whose data is swapped in place on each filter change (a DynamicMap): no new plot to build."""
-        return pn.pane.HoloViews(hv.DynamicMap(pn.bind(lambda *values: plot(filters.where()), *widgets)),
-                                 sizing_mode="stretch_width")
+    def chart(plot, view=lambda where: where):
+        """A chart whose data is swapped in place (a DynamicMap) when its `view` of the filters changes."""
+        stream = FilterStream(where=view(filters.where()))
+        charts.append((stream, view))
+        return pn.pane.HoloViews(hv.DynamicMap(plot, streams=[stream], cache_size=1), sizing_mode="stretch_width")
 
-    risk_widget = filters.widgets["risk_tolerance"]
     summary = quality.load_summary()
-    template = pn.template.BootstrapTemplate(title=TITLE, sidebar_width=300)
+    template = pn.template.BootstrapTemplate(title=TITLE, sidebar_width=300, busy_indicator=None)
     template.header.append(pn.Row(
+        busy,
         pn.pane.HTML(f'<span class="backend">Backend: {data.backend_label()}</span>', margin=(12, 10)),
         quality.badge(summary)))
     template.sidebar.extend([
@@ -92,8 +110,10 @@ def create_app() -> pn.template.BaseTemplate:
                sizing_mode="stretch_width"),
         segments.segment_downloads(filters.where),
         pn.pane.Markdown("### Customer risk appetite (whole portfolio)"),
-        pn.panel(pn.bind(lambda tiers: segments.risk_breakdown(tuple(tiers)), risk_widget),
-                 loading_indicator=True, sizing_mode="stretch_width"),
+        pn.Row(chart(segments.risk_balance_chart, segments.risk_filter),
+               chart(segments.risk_accounts_chart, segments.risk_filter), sizing_mode="stretch_width"),
+        bound(segments.risk_caption),
+        segments.risk_download(filters.where),
         pn.pane.Markdown("### Activity over time"),
         chart(segments.activity_chart),
         csv_download(lambda: segments.activity_frame(filters.where()), "activity_by_month.csv",
@@ -110,12 +130,13 @@ def create_app() -> pn.template.BaseTemplate:
         bound(render_stamp),
         pn.pane.Markdown("## Data quality"),
         quality.quality_section(summary),
-        pn.Card(catalog.catalog_section(), title="Metric catalog", collapsed=True, sizing_mode="stretch_width"),
+        lazy_card("Metric catalog", catalog.catalog_section),
     ])
-    for widget in widgets:  # registered last: the charts (DynamicMaps) have updated when the render stamp does
+    for widget in widgets:
         widget.param.watch(refresh, "value")
     return template
 
 
 if __name__.startswith("bokeh"):
-    create_app().servable(title=TITLE)
+    with _frozen(pn.state.curdoc):  # the template adds ~30 roots: one walk of the document, not one per root
+        create_app().servable(title=TITLE)

@@ -15,9 +15,9 @@ import pandas as pd
 import semantic
 from semantic import config
 
-OVERVIEW_METRICS = ("accounts", "total_balance", "credit_exposure", "balance_weighted_rate",
-                    "net_contributions", "avg_net_contribution")
-CONCENTRATION_METRICS = ("top_10_share", "top_10_balance", "gini")
+# The cards and the banner: asked as one query, so the sections share one result per filter.
+HEADLINE_METRICS = ("accounts", "total_balance", "credit_exposure", "balance_weighted_rate",
+                    "net_contributions", "avg_net_contribution", "top_10_share", "top_10_balance", "gini")
 
 _lock = threading.Lock()
 _layers: dict[str, semantic.SemanticLayer] = {}
@@ -47,6 +47,11 @@ def _ask(method: str, *args, **kwargs) -> pd.DataFrame:
 @functools.lru_cache(maxsize=512)
 def query(metrics: tuple[str, ...], by: tuple[str, ...] = (), where: Where = (), time_grain: str = "month"):
     return _ask("query", list(metrics), by=list(by), where={d: list(v) for d, v in where}, time_grain=time_grain)
+
+
+def headline(where: Where = ()) -> pd.Series:
+    """The headline numbers of the filtered portfolio (one row): overview cards, concentration cards, banner."""
+    return query(HEADLINE_METRICS, where=where).iloc[0]
 
 
 @functools.lru_cache(maxsize=128)

@@ -10,17 +10,16 @@ from semantic.formats import format_value, gini_band
 
 
 def banner_text(where: data.Where) -> str:
-    overview = data.query(("accounts", "total_balance", "avg_net_contribution"), where=where).iloc[0]
-    if not overview.accounts:
+    headline = data.headline(where)
+    if not headline.accounts:
         return f"**{NO_MATCH}.** Clear or widen the filters to see the portfolio."
-    concentration = data.query(("top_10_share", "gini"), where=where).iloc[0]
-    direction = "growing" if overview.avg_net_contribution >= 0 else "shrinking"
+    direction = "growing" if headline.avg_net_contribution >= 0 else "shrinking"
     text = (
-        f"The portfolio holds **{format_value(overview.accounts, 'integer')} accounts** with a combined balance of "
-        f"**{format_value(overview.total_balance, 'money')}**. On average accounts are **{direction}**: net "
-        f"contributions are **{format_value(overview.avg_net_contribution, 'money')}** per account. Balances show "
-        f"**{gini_band(concentration.gini).lower()}**: the top 10% of accounts hold "
-        f"**{format_value(concentration.top_10_share, 'percent')}** of assets."
+        f"The portfolio holds **{format_value(headline.accounts, 'integer')} accounts** with a combined balance of "
+        f"**{format_value(headline.total_balance, 'money')}**. On average accounts are **{direction}**: net "
+        f"contributions are **{format_value(headline.avg_net_contribution, 'money')}** per account. Balances show "
+        f"**{gini_band(headline.gini).lower()}**: the top 10% of accounts hold "
+        f"**{format_value(headline.top_10_share, 'percent')}** of assets."
     )
     return text + (" *A filtered subset of the portfolio is shown.*" if where else "")
 

@@ -38,8 +38,20 @@ def csv_download(frame_fn, filename: str, label: str) -> pn.widgets.FileDownload
     def callback():
         return io.StringIO(frame_fn().to_csv(index=False))
 
-    return pn.widgets.FileDownload(callback=callback, filename=filename, label=label, button_type="light",
+    return pn.widgets.FileDownload(callback=callback, filename=filename, label=label, color="light",
                                    width=220)
+
+
+def lazy_card(title: str, build) -> pn.Card:
+    """A collapsed card whose content is built when it is first opened: a closed card costs no query."""
+    card = pn.Card(title=title, collapsed=True, sizing_mode="stretch_width")
+
+    def fill(event):
+        if not event.new and not card.objects:
+            card.append(build())
+
+    card.param.watch(fill, "collapsed")
+    return card
 
 
 def money_labels(frame: pd.DataFrame, column: str) -> list[str]:

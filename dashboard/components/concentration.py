@@ -17,8 +17,8 @@ DECILE_COLORS = {1: "#1f4e8c", 2: "#7fa6d6", 3: "#7fa6d6"}  # D1 emphasized, D2-
 
 
 def concentration_cards(where: data.Where) -> pn.viewable.Viewable:
-    row = data.query(data.CONCENTRATION_METRICS, where=where).iloc[0]
-    if row.isna().all():
+    row = data.headline(where)
+    if not row.accounts:
         return empty_state()
     gini_value = f"{format_value(row.gini, 'ratio')} ({gini_band(row.gini)})"
     return cards([

@@ -14,11 +14,11 @@ class Filters:
     def __init__(self):
         self.options = {f.dimension: data.dimension_values(f.dimension) for f in FILTERS}
         self.widgets = {
-            f.dimension: pn.widgets.MultiChoice(name=f.label, options=self.options[f.dimension], description=f.help,
+            f.dimension: pn.widgets.MultiChoice(label=f.label, options=self.options[f.dimension], description=f.help,
                                                 placeholder="All", sizing_mode="stretch_width")
             for f in FILTERS
         }
-        self.clear = pn.widgets.Button(name="Clear filters", button_type="default", sizing_mode="stretch_width")
+        self.clear = pn.widgets.Button(label="Clear filters", sizing_mode="stretch_width")
         self.clear.on_click(lambda _: self.set_selection({}))
         self.summary = pn.pane.Markdown(pn.bind(self._summary_text, *self.widgets.values()),
                                         css_classes=["active-filters"])

@@ -18,7 +18,7 @@ OVERVIEW_CARDS = (
 
 
 def overview(where: data.Where) -> pn.viewable.Viewable:
-    row = data.query(data.OVERVIEW_METRICS, where=where).iloc[0]
+    row = data.headline(where)
     if not row.accounts:
         return empty_state()
     return cards([metric_card(metric, title, row[metric]) for metric, title in OVERVIEW_CARDS])

@@ -28,6 +28,8 @@ def value_range(values) -> tuple[float, float]:
 
 def _bars(frame, x: str, y: str, title: str, color="#2f6fb0"):
     frame = frame.assign(label=money_labels(frame, y))
+    # The categories of this frame, stated: otherwise a chart keeps showing every category it has ever shown.
+    x = hv.Dimension(x, values=list(frame[x]))
     bars = hv.Bars(frame, x, [y, "label"]).opts(color=color, yformatter=MONEY_AXIS, title=title, tools=["hover"],
                                                 responsive=True, height=300, xlabel="", ylabel="", framewise=True,
                                                 ylim=value_range(frame[y]))
@@ -52,34 +54,51 @@ def segment_downloads(where_now) -> pn.Row:
                      "CSV: by region"))
 
 
-def risk_breakdown_frame(chosen_tiers: tuple[str, ...]):
+def chosen_tiers(where: data.Where) -> tuple[str, ...]:
+    """The risk tiers the filter picked (none when the risk filter is off)."""
+    return dict(where).get("risk_tolerance", ())
+
+
+def risk_filter(where: data.Where) -> data.Where:
+    """The only part of the filters the risk breakdown follows (to highlight, not to filter)."""
+    return tuple((dim, values) for dim, values in where if dim == "risk_tolerance")
+
+
+def risk_breakdown_frame(tiers: tuple[str, ...]):
     """The whole portfolio by risk tier (filters ignored), Low to High, with the highlight of each tier."""
     frame = data.query(("total_balance", "accounts"), by=("risk_tolerance",))
     order = {tier: i for i, tier in enumerate(RISK_TOLERANCES)}
     frame = frame.sort_values("risk_tolerance", key=lambda s: s.map(order)).reset_index(drop=True)
-    highlighted = frame.risk_tolerance.isin(chosen_tiers) if chosen_tiers else frame.risk_tolerance.notnull()
+    highlighted = frame.risk_tolerance.isin(tiers) if tiers else frame.risk_tolerance.notnull()
     return frame.assign(highlighted=highlighted, color=[HIGHLIGHT if h else GREY for h in highlighted])
 
 
-def risk_breakdown(chosen_tiers: tuple[str, ...]) -> pn.viewable.Viewable:
-    frame = risk_breakdown_frame(chosen_tiers)
-    balance = hv.Bars(frame, "risk_tolerance", ["total_balance", "color"]).opts(
-        color="color", yformatter=MONEY_AXIS, title="Total balance by risk appetite", responsive=True, height=260,
-        xlabel="", ylabel="", tools=["hover"])
-    accounts = hv.Bars(frame, "risk_tolerance", ["accounts", "color"]).opts(
-        color="color", yformatter=NumeralTickFormatter(format="0,0"), title="Accounts by risk appetite",
-        responsive=True, height=260, xlabel="", ylabel="",
-        tools=["hover"])
-    caption = (f"Highlighted: {', '.join(chosen_tiers)} (the risk filter); other tiers greyed. "
-               if chosen_tiers else "All tiers shown: no risk filter. ")
-    caption += "These charts always show the whole portfolio."
-    return pn.Column(
-        pn.Row(pn.pane.HoloViews(balance, sizing_mode="stretch_width"),
-               pn.pane.HoloViews(accounts, sizing_mode="stretch_width")),
-        pn.pane.Markdown(caption, css_classes=["risk-caption"]),
-        csv_download(lambda: frame.drop(columns="color"), "risk_breakdown.csv", "CSV: risk breakdown"),
-        sizing_mode="stretch_width",
-    )
+def _risk_bars(measure: str, title: str, axis_format: str, where: data.Where):
+    frame = risk_breakdown_frame(chosen_tiers(where))
+    return hv.Bars(frame, "risk_tolerance", [measure, "color"]).opts(
+        color="color", yformatter=NumeralTickFormatter(format=axis_format), title=title, responsive=True,
+        height=260, xlabel="", ylabel="", tools=["hover"])
+
+
+def risk_balance_chart(where: data.Where):
+    """Total balance per risk tier over the whole portfolio; the filter only decides what is highlighted."""
+    return _risk_bars("total_balance", "Total balance by risk appetite", "$0,0", where)
+
+
+def risk_accounts_chart(where: data.Where):
+    return _risk_bars("accounts", "Accounts by risk appetite", "0,0", where)
+
+
+def risk_caption(where: data.Where) -> pn.pane.Markdown:
+    tiers = chosen_tiers(where)
+    caption = (f"Highlighted: {', '.join(tiers)} (the risk filter); other tiers greyed. "
+               if tiers else "All tiers shown: no risk filter. ")
+    return pn.pane.Markdown(caption + "These charts always show the whole portfolio.", css_classes=["risk-caption"])
+
+
+def risk_download(where_now) -> pn.widgets.FileDownload:
+    return csv_download(lambda: risk_breakdown_frame(chosen_tiers(where_now())).drop(columns="color"),
+                        "risk_breakdown.csv", "CSV: risk breakdown")
 
 
 def activity_frame(where: data.Where):

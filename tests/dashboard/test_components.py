@@ -101,3 +101,35 @@ def test_catalog_lists_every_metric_with_its_sql(dashboard_env):
     frame = catalog_frame()
     assert list(frame.metric) == list(METRICS)
     assert frame.sql.str.contains("SELECT").all()
+
+
+def test_a_filter_change_updates_every_chart_and_section_of_the_app(dashboard_env):
+    """The assembled app, without a browser: one region chosen, every chart and card follows it."""
+    import panel as pn
+    from bokeh.document import Document
+    from bokeh.models import Plot
+    from panel.io.state import set_curdoc
+
+    from dashboard.app import create_app
+
+    accounts = dashboard_env
+    doc = Document()
+    with set_curdoc(doc):
+        template = create_app()
+        template.server_doc(doc)
+        region = template.sidebar[1].objects[1]
+        region.value = ["West"]
+
+    def every(kind, part):
+        return [found for obj in part for found in obj.select(kind)]
+
+    plots = {plot.title.text: plot for plot in doc.select({"type": Plot})}
+    assert len(plots) == 7
+    by_region = plots["Net contributions by region"]
+    assert list(by_region.x_range.factors) == ["West"]  # only the chosen region: no empty categories left behind
+    bars = [r.data_source.data for r in by_region.renderers if "net_contributions" in r.data_source.data][0]
+    west = accounts[accounts.region == "West"]
+    assert list(bars["net_contributions"]) == [pytest.approx((west.deposits - west.withdrawals).sum())]
+    cards = " ".join(p.object for p in every(pn.pane.HTML, template.main) if "kpi-card" in str(p.object))
+    assert f"${west.balance.sum():,.0f}" in cards
+    assert not any(s.value for s in every(pn.indicators.LoadingSpinner, template.header))
