@@ -12,14 +12,15 @@ import os
 import socket
 import statistics
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from dashboard.server import panel_serve_command
+
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 CHROMIUM = "/usr/bin/chromium"
+FIRST_RENDERS = 5  # page loads by new visitors; the median is reported
 
 # Every section has caught up when the render stamp (bound last in dashboard/app.py) shows the current filters.
 RENDERED = """(key) => {
@@ -66,21 +67,25 @@ def measure(warehouse: Path, data_dir: Path, out: Path, changes: int = 20) -> di
 
     port = _free_port()
     env = {**os.environ, "FINTECH_BACKEND": url, "FINTECH_DATA_DIR": str(data_dir)}
-    server = subprocess.Popen([sys.executable, "-m", "panel", "serve", str(ROOT / "dashboard" / "app.py"),
-                               "--port", str(port), "--allow-websocket-origin", f"127.0.0.1:{port}"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(panel_serve_command(port), env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     app = f"http://127.0.0.1:{port}/app"
     try:
         _wait_for(app)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--headless", "--disable-gpu",
                                                                         "--disable-background-networking"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            start = time.perf_counter()
-            page.goto(app)
-            page.wait_for_function(CARD_IS, arg=["total_balance", unfiltered], timeout=60_000)
-            page.wait_for_function(RENDERED, arg="", timeout=60_000)
-            first_render = time.perf_counter() - start
+            first_renders = []
+            for _ in range(FIRST_RENDERS):  # each a new visitor: a new browser context, nothing in its cache
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                page = context.new_page()
+                start = time.perf_counter()
+                page.goto(app)
+                page.wait_for_function(CARD_IS, arg=["total_balance", unfiltered], timeout=60_000)
+                page.wait_for_function(RENDERED, arg="", timeout=60_000)
+                first_renders.append(time.perf_counter() - start)
+                if len(first_renders) < FIRST_RENDERS:
+                    context.close()
             page.screenshot(path=str(out / "dashboard_unfiltered.png"), full_page=True)
 
             timings, first_time = [], []
@@ -112,7 +117,8 @@ def measure(warehouse: Path, data_dir: Path, out: Path, changes: int = 20) -> di
         server.wait(timeout=30)
     print("change timings (ms):", [round(t * 1000) for t in timings])
     timings.sort()
-    return {"first_render_s": round(first_render, 2),
+    return {"first_render_s": round(statistics.median(first_renders), 2),
+            "first_renders_s": [round(t, 2) for t in first_renders],
             "filter_change_p50_ms": round(statistics.median(timings) * 1000),
             "filter_change_p95_ms": round(timings[int(0.95 * (len(timings) - 1))] * 1000),
             "changes": changes, "uncached_changes_ms": first_time,

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import dashboard
+from dashboard.server import panel_serve_command
 from semantic import config
 
 
@@ -31,10 +31,8 @@ def serve(url: str, port: int) -> int:
     if not summary.exists() or (config.database_file(url) and summary.stat().st_mtime
                                 < config.database_file(url).stat().st_mtime):
         subprocess.call([*fintech, "validate"], env=env)  # a failure shows as the dashboard's badge
-    app = Path(dashboard.__file__).parent / "app.py"
     print(f"serving the dashboard on http://localhost:{port}/app (backend {config.masked_url(url)})", flush=True)
-    command = [sys.executable, "-m", "panel", "serve", str(app), "--port", str(port),
-               "--allow-websocket-origin", f"localhost:{port}", "--allow-websocket-origin", f"127.0.0.1:{port}"]
+    command = panel_serve_command(port)
     try:
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:

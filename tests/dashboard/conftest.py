@@ -6,13 +6,13 @@ import csv
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from dashboard.server import panel_serve_command
 from tests import reference
 from tests.conftest import ROOT, build_warehouse, run_fintech, warehouse_url
 
@@ -54,8 +54,7 @@ def dashboard_url(dashboard_data):
     data, url, _ = dashboard_data
     port = free_port()
     env = {**os.environ, "FINTECH_BACKEND": url, "FINTECH_DATA_DIR": str(data)}
-    command = [sys.executable, "-m", "panel", "serve", str(ROOT / "dashboard" / "app.py"), "--port", str(port),
-               "--allow-websocket-origin", f"127.0.0.1:{port}", "--allow-websocket-origin", f"localhost:{port}"]
+    command = panel_serve_command(port)
     log = open(data / "panel.log", "w")
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     app = f"http://127.0.0.1:{port}/app"

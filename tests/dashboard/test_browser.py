@@ -78,6 +78,12 @@ def download(page, label: str) -> list[dict]:
         return list(csv.DictReader(io.StringIO(f.read())))
 
 
+def second_decile_total(accounts) -> str:
+    """The decile table's total balance of D2 (no card shows it), as the table formats it."""
+    ranked = reference.with_balance_decile(accounts)
+    return f"${ranked[ranked.balance_decile == 2].balance.sum():,.0f}"
+
+
 def test_every_section_renders_with_the_expected_numbers(page, dashboard_url, dashboard_data):
     _, _, accounts = dashboard_data
     page.goto(dashboard_url)
@@ -111,6 +117,9 @@ def test_a_region_updates_cards_charts_and_url_and_clear_restores(page, dashboar
     want = reference.metrics(accounts, ["net_contributions"], by=["account_type"], where={"region": ["West"]})
     got = {r["account_type"]: float(r["net_contributions"]) for r in by_product}
     assert got == pytest.approx(dict(zip(want.account_type, want.net_contributions)), rel=1e-9)
+    page.get_by_text("Deciles: accounts and balances").first.click()  # built on first open, then follows filters
+    page.locator(".tabulator", has_text=second_decile_total(accounts[accounts.region == "West"])).wait_for(
+        timeout=20_000)
 
     choose(page, 0, "High")
     page.get_by_text("Highlighted: High (the risk filter)").first.wait_for(timeout=20_000)
@@ -121,6 +130,7 @@ def test_a_region_updates_cards_charts_and_url_and_clear_restores(page, dashboar
 
     page.get_by_role("button", name="Clear filters").click()
     assert_cards(page, unfiltered)
+    page.locator(".tabulator", has_text=second_decile_total(accounts)).wait_for(timeout=20_000)
     page.wait_for_function("() => !window.location.search.includes('region=')")
 
 
