@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test build serve bench sample clean chromium
+.PHONY: install test build serve bench sample clean chromium postgres java backends-doc
 
 install: $(STAMP)
 
@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,sqlite,datafusion,spark]'
 	@touch $(STAMP)
 
 # Debian's Chromium for the browser tests, installed when missing (never downloaded by Playwright).
@@ -21,8 +21,24 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
 
-test: install chromium
+# Debian's PostgreSQL server binaries (the tests start a throwaway cluster), installed when no initdb is found.
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends postgresql; }
+
+# A Java runtime for Spark (local mode), installed when missing.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; }
+
+test: install chromium postgres java
 	$(BIN)/python -m pytest
+
+# docs/backends.md: the backend x feature matrix, written from the conformance suite's outcomes.
+backends-doc: install postgres java
+	$(BIN)/python -m pytest tests/semantic/test_backends.py --capability-matrix docs/backends.md
 
 serve: install
 	$(BIN)/fintech serve --port 5006

@@ -173,7 +173,7 @@ def _one_scan(table: ir.Table, expectations: list) -> dict:
     measures = {"_rows": table.count()}
     for i, e in enumerate(expectations):
         if e.expectation_type in _ROW_RULES:
-            measures[f"_unexpected_{i}"] = _ROW_RULES[e.expectation_type](table, e).fill_null(False).cast("int64").sum()
+            measures[f"_unexpected_{i}"] = table.count(where=_ROW_RULES[e.expectation_type](table, e))
         elif e.expectation_type == "expect_column_min_to_be_between":
             measures[f"{e.expectation_type}:{e.column}"] = table[e.column].min()
         elif e.expectation_type == "expect_column_max_to_be_between":

@@ -135,7 +135,7 @@ def check_staged(staged: ir.Table, source: Path | str, numbered_raw: Callable[[]
 def _check(rules: list[Rule], table: ir.Table, source: Path | str, numbered: Callable[[], ir.Table]) -> None:
     """Count every rule in one scan; only for a broken rule, find its first offending lines."""
     counts = table.aggregate(
-        **{f"rule_{i}": rule.offends(table).fill_null(False).cast("int64").sum() for i, rule in enumerate(rules)}
+        **{f"rule_{i}": table.count(where=rule.offends(table)) for i, rule in enumerate(rules)}
     ).to_pyarrow().to_pylist()[0]
     failed = [(rule, counts[f"rule_{i}"]) for i, rule in enumerate(rules) if counts[f"rule_{i}"]]
     if not failed:

@@ -1,10 +1,13 @@
-"""CSV -> raw table, with the contract's refusals.
+"""CSV -> raw table, with the contract's refusals, on any backend.
 
-The one place that knows how a backend reads a CSV. On DuckDB the file is
-read by DuckDB's own reader with the contract's types (no pandas round trip);
-values that cannot be typed are collected by the reader's reject tables with
-their line numbers. The raw table is a temporary table: it holds the customer
-address, so it never reaches the published warehouse.
+The one place that knows how a CSV is read. DuckDB reads it with the
+contract's types (no pandas round trip); values that cannot be typed are
+collected by the reader's reject tables with their line numbers. On every
+other backend the same DuckDB reader and the same checks run in memory first,
+then the typed rows stream into the backend as Arrow batches: one set of
+typing rules and refusals for all. The raw table is temporary wherever the
+backend allows: it holds the customer address, so it never reaches the
+published warehouse.
 """
 
 from __future__ import annotations
@@ -13,27 +16,57 @@ import csv
 import io
 from pathlib import Path
 
+import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
-from pipelines.contract import MAX_EXAMPLES, ContractViolation, Problem, check_raw, numbered
+from pipelines.contract import MAX_EXAMPLES, ContractViolation, Problem, check_raw, check_staged, numbered
 from semantic.models.raw import RAW_COLUMN_NAMES, RAW_COLUMNS
-from semantic.models.registry import RAW_TABLE
+from semantic.models.registry import RAW_TABLE, stg_fintech_data
 
 _DUCKDB_TYPES = {"int64": "BIGINT", "float64": "DOUBLE", "string": "VARCHAR", "list": "VARCHAR"}
 _DUCKDB_CSV_OPTIONS = dict(header=True, auto_detect=False, delim=",", quote='"', escape='"', strict_mode=True)
 _HEADER_BYTES = 1 << 20
+BATCH_ROWS = 100_000  # rows per Arrow batch streamed into a non-DuckDB backend
 
 
 def load_raw(con, source: Path) -> ir.Table:
-    """Read `source` into the temporary table `raw_fintech_data` and check the contract.
+    """Read `source` into the temporary table `raw_fintech_data` of `con`, refusing what breaks the contract.
 
     Raises ContractViolation (naming the file, the column, the rule and a few
     offending lines) when the input cannot be typed as the contract says.
     """
     source = Path(source)
     check_header(source)
-    if con.name != "duckdb":
-        raise NotImplementedError(f"loading a CSV on the {con.name} backend is not supported yet")
+    if con.name == "duckdb":
+        return _read_checked(con, source)
+    reader = ibis.duckdb.connect()
+    try:
+        raw = _read_checked(reader, source)
+        # The build checks the parsed activity lists on DuckDB itself; here, before a row leaves the reader.
+        staged = reader.create_table("stg_lists_check", stg_fintech_data(raw), temp=True)
+        check_staged(staged, source, numbered_raw(reader, source))
+        return stream(raw, con, RAW_TABLE)
+    finally:
+        reader.disconnect()
+
+
+def stream(table: ir.Table, con, name: str) -> ir.Table:
+    """Copy `table` into `con` as `name`, in Arrow batches (temporary where the backend has temporary tables)."""
+    batches = table.to_pyarrow_batches(chunk_size=BATCH_ROWS)
+    first = pa.Table.from_batches([next(batches, None) or pa.RecordBatch.from_pylist([], batches.schema)])
+    target = con.create_table(name, first, temp=_has_temporary_tables(con), overwrite=True)
+    for batch in batches:
+        con.insert(name, pa.Table.from_batches([batch]))
+    return target
+
+
+def _has_temporary_tables(con) -> bool:
+    """DataFusion keeps every table in memory (nothing to hide); Spark's in-memory tables are views."""
+    return con.name not in {"datafusion", "pyspark"}
+
+
+def _read_checked(con, source: Path) -> ir.Table:
     # No table of the build depends on row order, and keeping it costs time and memory
     # (only the re-read that finds offending line numbers needs it: see numbered_raw).
     con.raw_sql("SET preserve_insertion_order = false")

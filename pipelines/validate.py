@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import ibis
-
-from semantic import config
+from semantic import backends, config
 
 
 def validate(url: str, out: Path):
@@ -14,11 +12,9 @@ def validate(url: str, out: Path):
     from expectations.gate import run_suite, write_results
     from expectations.suites import PUBLISHED_SUITES
 
-    path = config.database_file(url)
-    if path is not None and not path.exists():
+    if not backends.exists(url):
         raise FileNotFoundError(f"no warehouse at {config.masked_url(url)}: run `fintech build` first")
-    kwargs = {"read_only": True} if config.backend_name(url) == "duckdb" else {}
-    con = ibis.connect(url, **kwargs)
+    con = backends.open_warehouse(url)
     try:
         tables = {name: con.table(name) for name in con.list_tables()}
         runs = [run_suite(suite, tables) for suite in PUBLISHED_SUITES]

@@ -53,16 +53,14 @@ def backend_name(url: str) -> str:
     return scheme.split("+")[0]
 
 
-def database_file(url: str) -> Path | None:
-    """The database file of a file-based URL (duckdb, sqlite); None otherwise or in memory.
-
-    `duckdb:///abs/path` is absolute, `duckdb://rel/path` relative to the
-    working directory, as Ibis reads them.
-    """
-    if backend_name(url) not in {"duckdb", "sqlite"}:
-        return None
+def url_path(url: str) -> Path | None:
+    """The file or directory a URL names: `scheme:///abs/path` is absolute, `scheme://rel/path` relative to the
+    working directory (as Ibis reads them); None for `:memory:`. Meaningless for server URLs."""
     parts = urlsplit(url)
     path = parts.netloc + parts.path
-    if path in {"", ":memory:"}:
-        return None
-    return Path(path)
+    return None if path in {"", ":memory:"} else Path(path)
+
+
+def database_file(url: str) -> Path | None:
+    """The database file of a file-based URL (duckdb, sqlite); None otherwise or in memory."""
+    return url_path(url) if backend_name(url) in {"duckdb", "sqlite"} else None

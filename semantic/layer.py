@@ -8,7 +8,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from semantic import config, distribution
+from semantic import backends, config, distribution
 from semantic.catalog import DIMENSIONS, METRICS, Dimension, Metric
 from semantic.query import (
     ACCOUNTS_TABLE,
@@ -27,11 +27,9 @@ class SemanticLayer:
 
     def __init__(self, url: str | None = None, read_only: bool = True):
         self.url = config.backend_url(url)
-        kwargs = {"read_only": True} if read_only and config.backend_name(self.url) == "duckdb" else {}
-        path = config.database_file(self.url)
-        if path is not None and not path.exists():
+        if not backends.exists(self.url):
             raise QueryError(f"no warehouse at {config.masked_url(self.url)}: run `fintech build` first")
-        self.con = ibis.connect(self.url, **kwargs)
+        self.con = backends.open_warehouse(self.url, read_only=read_only)
         self._tables = {name: self.con.table(name) for name in (ACCOUNTS_TABLE, ACTIVITY_TABLE)}
 
     def __repr__(self) -> str:

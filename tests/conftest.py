@@ -93,3 +93,48 @@ def published(tmp_path):
     """A warehouse published from the sample in a fresh folder, with its digest and contents."""
     target = build_warehouse(SAMPLE_CSV, tmp_path / "warehouse" / "fintech.duckdb")
     return target, file_digest(target), read_tables(target)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throwaway PostgreSQL cluster for the session (tests/servers.py); in CI its absence is a failure."""
+    from tests.servers import postgres_binaries_available, postgres_server
+
+    if not postgres_binaries_available() and os.environ.get("CI") != "true":
+        pytest.skip("PostgreSQL binaries not found: `make postgres` installs them")
+    with postgres_server() as url:
+        yield url
+
+
+# ---- the capability matrix: tests marked `feature` report what each backend can do (docs/backends.md)
+
+def pytest_addoption(parser):
+    parser.addoption("--capability-matrix", metavar="PATH", default=None,
+                     help="write the backend x feature table of the conformance tests to PATH (markdown)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "feature(name): the capability a backend conformance test proves; "
+                                       "{param} placeholders take the test's parameters")
+    config._capabilities = {}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    marker = item.get_closest_marker("feature")
+    callspec = getattr(item, "callspec", None)
+    if marker and callspec and "backend" in callspec.params and (report.when == "call" or report.outcome != "passed"):
+        from tests.capabilities import record
+
+        record(item.config._capabilities, callspec.params["backend"],
+               marker.args[0].format(**callspec.params), report)
+    return report
+
+
+def pytest_sessionfinish(session):
+    path = session.config.getoption("--capability-matrix")
+    if path and session.config._capabilities:
+        from tests.capabilities import write_matrix
+
+        write_matrix(session.config._capabilities, Path(path))

@@ -35,15 +35,16 @@ def fct_customer_account_snapshot(stg_fintech_data: ir.Table) -> ir.Table:
 
 
 def fct_account_activity(stg_fintech_data: ir.Table) -> ir.Table:
-    """One row per (account_id, activity_date), from the three parallel list columns."""
-    stg = stg_fintech_data
-    zipped = stg.select(
-        "account_id", observation=stg.ts_dates.zip(stg.ts_transactions, stg.ts_repayments)
-    ).unnest("observation")
-    obs = zipped.observation
-    return zipped.select(
+    """One row per (account_id, activity_date), from the three parallel list columns.
+
+    Unnests the dates with their position and picks the other two lists at
+    that position (the contract makes the three lists equally long). Not a
+    zip of the three: PostgreSQL and Spark have no compiled array zip in Ibis.
+    """
+    dated = stg_fintech_data.unnest("ts_dates", offset="position")
+    return dated.select(
         "account_id",
-        activity_date=obs.f1,
-        transaction_amount=obs.f2,
-        repayment_amount=obs.f3,
+        activity_date=dated.ts_dates,
+        transaction_amount=dated.ts_transactions[dated.position],
+        repayment_amount=dated.ts_repayments[dated.position],
     )

@@ -1,0 +1,166 @@
+"""Publishing a build in one step, for each kind of storage (semantic.backends).
+
+A build writes every table aside and makes them visible only at the end, at once:
+
+- file (DuckDB, SQLite): a scratch file next to the target, fsynced, then one `os.replace`;
+- server (PostgreSQL): tables named `<table>__next`, then one transaction drops the old tables
+  and renames the new ones (DDL is transactional there: readers see all old or all new);
+- parquet (DataFusion, Spark): a new version directory, then one atomic replace of the
+  `current` symlink; the previous version stays for readers that still have it open.
+
+A failure or a kill before that step leaves the published warehouse exactly as it was;
+the next build clears what a killed one left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import ibis.expr.types as ir
+import sqlglot as sg
+
+from semantic import backends
+from semantic.config import backend_name, masked_url, url_path
+
+SCRATCH_MARK = ".building-"
+
+
+class PublishError(Exception):
+    """The warehouse cannot be published where the URL says."""
+
+
+def begin(url: str):
+    """A publication for `url`: `.con` to compute on, `.save(name, expr)`, then `.commit()` or `.discard()`."""
+    kind = backends.storage(url)
+    if kind == "file":
+        return ScratchFile(url)
+    if kind == "server":
+        return NextTables(url)
+    return ParquetVersion(url)
+
+
+class ScratchFile:
+    """Every table in `.<file>.building-<pid>`, swapped in by one rename."""
+
+    def __init__(self, url: str):
+        path = url_path(url)
+        if path is None:
+            raise PublishError(f"cannot publish to {masked_url(url)}: give a database file path")
+        self.target = path.resolve()
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        _remove_dead_scratch(self.target.parent.glob(f".{self.target.name}{SCRATCH_MARK}*"))
+        self.scratch = self.target.with_name(f".{self.target.name}{SCRATCH_MARK}{os.getpid()}")
+        self.con = backends.connect_engine(f"{backend_name(url)}://{self.scratch}")
+
+    def save(self, name: str, expr: ir.Table) -> ir.Table:
+        return self.con.create_table(name, expr)
+
+    def commit(self) -> None:
+        self.con.disconnect()
+        _fsync(self.scratch)
+        os.replace(self.scratch, self.target)
+        _fsync(self.target.parent)
+
+    def discard(self) -> None:
+        self.con.disconnect()
+        for leftover in (self.scratch, self.scratch.with_name(self.scratch.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+
+
+class NextTables:
+    """Every table as `<table>__next` in the target database, renamed into place in one transaction."""
+
+    SUFFIX = "__next"
+
+    def __init__(self, url: str):
+        self.con = backends.connect_engine(url)
+        self.saved: list[str] = []
+        for leftover in self.con.list_tables(like=f".*{self.SUFFIX}$"):  # a killed build's tables
+            self.con.drop_table(leftover, force=True)
+
+    def save(self, name: str, expr: ir.Table) -> ir.Table:
+        self.saved.append(name)
+        return self.con.create_table(name + self.SUFFIX, expr, overwrite=True)
+
+    def commit(self) -> None:
+        def quoted(name: str) -> str:
+            return sg.to_identifier(name, quoted=True).sql(self.con.dialect)
+
+        with self.con.begin() as cursor:
+            for name in self.saved:
+                cursor.execute(f"DROP TABLE IF EXISTS {quoted(name)}")
+                cursor.execute(f"ALTER TABLE {quoted(name + self.SUFFIX)} RENAME TO {quoted(name)}")
+        self.con.disconnect()
+
+    def discard(self) -> None:
+        for name in self.saved:
+            self.con.drop_table(name + self.SUFFIX, force=True)
+        self.con.disconnect()
+
+
+class ParquetVersion:
+    """Every table as `<version>/<table>.parquet`; publishing points the `current` symlink at the version."""
+
+    COMPLETE = ".complete"
+
+    def __init__(self, url: str):
+        path = url_path(url)
+        if path is None:
+            raise PublishError(f"cannot publish to {masked_url(url)}: give a directory path")
+        self.root = path.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        _remove_dead_scratch(v for v in self.root.glob(f"v*{SCRATCH_MARK}*") if not (v / self.COMPLETE).exists())
+        self.version = self.root / f"v{time.time_ns()}{SCRATCH_MARK}{os.getpid()}"
+        self.version.mkdir()
+        self.con = backends.connect_engine(url)
+
+    def save(self, name: str, expr: ir.Table) -> ir.Table:
+        path = str(self.version / f"{name}.parquet")
+        self.con.to_parquet(expr, path)
+        return self.con.read_parquet(path, table_name=name)
+
+    def commit(self) -> None:
+        (self.version / self.COMPLETE).touch()
+        _fsync(self.version)
+        current = self.root / backends.CURRENT
+        previous = current.resolve() if current.is_symlink() else None
+        link = self.root / f".{backends.CURRENT}{SCRATCH_MARK}{os.getpid()}"
+        link.unlink(missing_ok=True)
+        link.symlink_to(self.version.name)
+        os.replace(link, current)
+        _fsync(self.root)
+        for old in self.root.glob(f"v*{SCRATCH_MARK}*"):  # keep the new version and the one readers may hold
+            if old not in (self.version, previous) and (old / self.COMPLETE).exists():
+                shutil.rmtree(old, ignore_errors=True)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.version, ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_dead_scratch(paths) -> None:
+    """What builds that were killed left behind (their process is gone)."""
+    for path in paths:
+        pid = path.name.rsplit(SCRATCH_MARK, 1)[1].split(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,93 @@
+"""Where a warehouse lives and how to open it, for each supported backend.
+
+Three kinds of storage, one per kind of engine:
+
+- a database file (duckdb, sqlite): the URL names the file;
+- a database server (postgres): the URL names the server and the database;
+- a directory of Parquet files (datafusion, pyspark), for engines that keep no
+  tables of their own: `<dir>/current` points at the published version, which
+  holds one `<table>.parquet` per table. Opening the warehouse registers each
+  file under its table's name.
+
+Everything above this module (models, metrics, the dashboard) sees only Ibis
+tables and never asks which kind it got.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import ibis
+
+from semantic.config import backend_name, masked_url, url_path
+
+STORAGE = {"duckdb": "file", "sqlite": "file", "postgres": "server", "datafusion": "parquet", "pyspark": "parquet"}
+SPARK_MASTER_ENV = "FINTECH_SPARK_MASTER"
+CURRENT = "current"
+
+
+class UnsupportedBackend(ValueError):
+    """A URL whose backend this project does not build or read."""
+
+
+def storage(url: str) -> str:
+    """'file', 'server' or 'parquet': how a warehouse at `url` is stored and published."""
+    name = backend_name(url)
+    if name == "postgresql":
+        return "server"
+    if name not in STORAGE:
+        raise UnsupportedBackend(f"unsupported backend {name!r} in {masked_url(url)}: "
+                                 f"use one of {', '.join(sorted(STORAGE))}")
+    return STORAGE[name]
+
+
+def published_version(url: str) -> Path:
+    """The directory of Parquet files a Parquet warehouse currently publishes."""
+    return url_path(url) / CURRENT
+
+
+def exists(url: str) -> bool:
+    """Is a warehouse published at `url`? (Servers: assumed, the connection will tell.)"""
+    kind = storage(url)
+    if kind == "server":
+        return True
+    path = url_path(url)
+    if path is None:
+        return False
+    return (path / CURRENT).exists() if kind == "parquet" else path.exists()
+
+
+def connect_engine(url: str, read_only: bool = False):
+    """An Ibis connection to compute with: the database itself, or an engine for a Parquet directory."""
+    name = backend_name(url)
+    if name == "duckdb":
+        path = url_path(url)
+        return ibis.duckdb.connect(str(path) if path else ":memory:", read_only=read_only and path is not None)
+    if name == "datafusion":
+        return ibis.datafusion.connect()
+    if name == "pyspark":
+        return ibis.pyspark.connect(spark_session())
+    return ibis.connect(url)
+
+
+def open_warehouse(url: str, read_only: bool = True):
+    """The published warehouse at `url`, every table reachable by name (`con.table(name)`)."""
+    con = connect_engine(url, read_only=read_only)
+    if storage(url) == "parquet":
+        for table in sorted(published_version(url).glob("*.parquet")):
+            con.read_parquet(str(table), table_name=table.stem)
+    return con
+
+
+def spark_session():
+    """A Spark session: local mode on this machine unless FINTECH_SPARK_MASTER names a cluster (spark://...)."""
+    from pyspark.sql import SparkSession
+
+    master = os.environ.get(SPARK_MASTER_ENV, "local[2]")
+    return (SparkSession.builder.master(master).appName("fintech")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.shuffle.partitions", "4")
+            .getOrCreate())
