@@ -96,7 +96,7 @@ def published(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def postgres_url():
+def postgres_cluster():
     """A throwaway PostgreSQL cluster for the session (tests/servers.py); in CI its absence is a failure."""
     from tests.servers import postgres_binaries_available, postgres_server
 
@@ -104,6 +104,14 @@ def postgres_url():
         pytest.skip("PostgreSQL binaries not found: `make postgres` installs them")
     with postgres_server() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_cluster):
+    """`postgres_database(name)`: the URL of a new database of that name on the session's cluster."""
+    from tests.servers import create_database
+
+    return lambda name: create_database(postgres_cluster, name)
 
 
 # ---- the capability matrix: tests marked `feature` report what each backend can do (docs/backends.md)

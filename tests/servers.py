@@ -30,7 +30,7 @@ SETTINGS = {
     "synchronous_commit": "off",
     "full_page_writes": "off",
     "shared_buffers": "32MB",
-    "max_connections": "20",
+    "max_connections": "60",
 }
 
 
@@ -139,3 +139,12 @@ def _version(bindir: str) -> tuple[int, ...]:
     """(15,) for /usr/lib/postgresql/15/bin, so 16 sorts above 9.6."""
     name = Path(bindir).parent.name
     return tuple(int(part) for part in name.split(".") if part.isdigit())
+
+
+def create_database(server_url: str, name: str) -> str:
+    """A new, empty database on the server at `server_url` (so that suites sharing one cluster don't collide)."""
+    import psycopg
+
+    with psycopg.connect(server_url.replace("postgres://", "postgresql://", 1), autocommit=True) as con:
+        con.execute(f'CREATE DATABASE "{name}"')
+    return server_url.rsplit("/", 1)[0] + f"/{name}"

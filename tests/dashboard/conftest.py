@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import socket
@@ -50,13 +51,32 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def dashboard_url(dashboard_data):
-    """`panel serve dashboard/app.py` as a subprocess on a free port; its /app URL."""
+    """`panel serve dashboard/app.py` as a subprocess on a free port, on the DuckDB warehouse; its /app URL."""
     data, url, _ = dashboard_data
+    with served(url, data) as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+def postgres_dashboard_url(dashboard_data, postgres_database, tmp_path_factory):
+    """The same extract built into PostgreSQL (`fintech build --backend postgres://...`), validated and served."""
+    data, _, _ = dashboard_data
+    url = postgres_database("dashboard")
+    result = run_fintech("build", "--source", str(data / "raw" / "fintech_data.csv"), "--backend", url)
+    assert result.returncode == 0, result.stderr
+    postgres_data = tmp_path_factory.mktemp("dashboard_postgres")
+    result = run_fintech("validate", "--backend", url, "--out", str(postgres_data / "validation"))
+    assert result.returncode == 0, result.stdout
+    with served(url, postgres_data) as app:
+        yield app
+
+
+@contextlib.contextmanager
+def served(backend_url: str, data_dir: Path):
     port = free_port()
-    env = {**os.environ, "FINTECH_BACKEND": url, "FINTECH_DATA_DIR": str(data)}
-    command = panel_serve_command(port)
-    log = open(data / "panel.log", "w")
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    env = {**os.environ, "FINTECH_BACKEND": backend_url, "FINTECH_DATA_DIR": str(data_dir)}
+    log = open(data_dir / "panel.log", "w")
+    server = subprocess.Popen(panel_serve_command(port), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     app = f"http://127.0.0.1:{port}/app"
     try:
         _wait_for(app, server)

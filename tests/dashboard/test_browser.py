@@ -170,3 +170,14 @@ def test_concurrent_sessions_keep_their_own_filters(browser, dashboard_url, dash
     finally:
         first.close()
         second.close()
+
+
+def test_the_dashboard_on_postgresql_shows_the_same_numbers(page, postgres_dashboard_url, dashboard_data):
+    """Configuration alone (FINTECH_BACKEND=postgres://...) moves the dashboard to a server database."""
+    _, _, accounts = dashboard_data
+    page.goto(postgres_dashboard_url)
+    assert_cards(page, expected_cards(accounts, {}))
+    assert page.get_by_text("Backend: postgres://").first.is_visible()
+    choose(page, 1, "West")
+    assert_cards(page, expected_cards(accounts, {"region": ["West"]}))
+    assert not [e for e in page.console_errors if "fonts" not in e], page.console_errors

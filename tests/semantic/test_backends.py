@@ -48,7 +48,7 @@ def backend(request, conformance_csv, tmp_path_factory):
         "sqlite": f"sqlite://{folder}/fintech.sqlite",
         "datafusion": f"datafusion://{folder}/parquet",
         "pyspark": f"pyspark://{folder}/parquet",
-    }.get(name) or request.getfixturevalue("postgres_url")
+    }.get(name) or request.getfixturevalue("postgres_database")("conformance")
     result = run_fintech("build", "--source", str(conformance_csv), "--backend", url, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     return name, url
