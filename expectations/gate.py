@@ -22,6 +22,7 @@ from great_expectations.core import ExpectationSuiteValidationResult, Expectatio
 
 from expectations import GateFailure
 from expectations.suites import Suite, Tables, Target
+from semantic import backends
 
 __all__ = ["GateFailure", "report", "run_suite", "write_results"]
 
@@ -88,6 +89,7 @@ class SuiteRun:
     failures: list[Failure]
     seconds: float
     by_target: dict[str, ExpectationSuiteValidationResult]  # the same results, one per table: one Data Docs page each
+    not_evaluated: list[str]  # targets whose view needs an operation the backend lacks, and why
 
     @property
     def blocking(self) -> list[Failure]:
@@ -96,8 +98,13 @@ class SuiteRun:
 
 def run_suite(suite: Suite, tables: Tables) -> SuiteRun:
     start = time.perf_counter()
-    results, failures, by_target = [], [], {}
+    results, failures, by_target, not_evaluated = [], [], {}, []
     for target in suite.targets:
+        lacking = target.needs and backends.lacks(ibis.get_backend(tables[(target.reads or (target.name,))[0]]),
+                                                  target.needs)
+        if lacking:
+            not_evaluated.append(f"{target.name} ({lacking})")
+            continue
         target_results = []
         for expectation, outcome in _run_target(target, tables):
             target_results.append(ExpectationValidationResult(
@@ -111,7 +118,7 @@ def run_suite(suite: Suite, tables: Tables) -> SuiteRun:
         results += target_results
         by_target[target.name] = _suite_result(suite.name, target_results, failures, target.name)
     result = _suite_result(suite.name, results, failures)
-    return SuiteRun(suite.name, result, failures, time.perf_counter() - start, by_target)
+    return SuiteRun(suite.name, result, failures, time.perf_counter() - start, by_target, not_evaluated)
 
 
 def _suite_result(suite: str, results: list, failures: list[Failure], table: str | None = None):
@@ -227,6 +234,7 @@ def report(runs: list[SuiteRun]) -> str:
         lines.append(f"suite {run.suite}: {stats['successful_expectations']} passed, "
                      f"{stats['unsuccessful_expectations']} failed ({run.seconds:.2f} s)")
         lines.extend(f.line() for f in run.failures)
+        lines.extend(f"  not evaluated here: {target}" for target in run.not_evaluated)
     return "\n".join(lines)
 
 
@@ -263,6 +271,7 @@ def write_results(runs: list[SuiteRun], out: Path, backend: str) -> Path:
             "passed": r.result.statistics["successful_expectations"],
             "failed": r.result.statistics["unsuccessful_expectations"],
             "seconds": round(r.seconds, 3),
+            "not_evaluated": r.not_evaluated,
             "failing": [{"expectation": f.expectation, "table": f.target, "column": f.column,
                          "severity": f.severity, "unexpected_count": f.unexpected_count,
                          "examples": f.examples, "observed": f.observed} for f in r.failures],

@@ -24,6 +24,7 @@ from semantic.config import backend_name, masked_url, url_path
 
 STORAGE = {"duckdb": "file", "sqlite": "file", "postgres": "server", "datafusion": "parquet", "pyspark": "parquet"}
 SPARK_MASTER_ENV = "FINTECH_SPARK_MASTER"
+WITHOUT_ARRAYS = {"sqlite"}  # no array type at all: lists are kept as text (semantic/models/lists.py)
 CURRENT = "current"
 
 
@@ -40,6 +41,25 @@ def storage(url: str) -> str:
         raise UnsupportedBackend(f"unsupported backend {name!r} in {masked_url(url)}: "
                                  f"use one of {', '.join(sorted(STORAGE))}")
     return STORAGE[name]
+
+
+# Operations a backend lacks in Ibis 12, where a check or a model has no exact other way; each with what
+# covers for it. Everything else runs everywhere (docs/backends.md shows the proof).
+LACKING = {
+    "sqlite": {"array filter": "SQLite has no arrays; the loader checked every list in DuckDB before loading"},
+    "datafusion": {"array filter": "no ArrayFilter in Ibis' DataFusion compiler; the loader checked every list "
+                                   "in DuckDB before loading"},
+}
+
+
+def lacks(con, operation: str) -> str | None:
+    """Why `con` cannot run `operation` (and what covers for it), or None when it can."""
+    return LACKING.get(con.name, {}).get(operation)
+
+
+def has_arrays(con) -> bool:
+    """Can `con` store and index arrays? (Everywhere but SQLite.)"""
+    return con.name not in WITHOUT_ARRAYS
 
 
 def published_version(url: str) -> Path:

@@ -149,7 +149,7 @@ _add(activity_metric("active_accounts", "Accounts with any activity in the perio
 
 def _leverage_quartile(t: ir.Table) -> ir.IntegerValue:
     # Accounts without a loan-to-income are not ranked: partitioning them apart keeps the tiles' sizes right.
-    quartile = distribution.ntile(4, t.loan_to_income, by=[t.loan_to_income.isnull()])
+    quartile = distribution.ntile(t, 4, t.loan_to_income, by=[t.loan_to_income.isnull()])
     return ibis.ifelse(t.loan_to_income.isnull(), ibis.null("int64"), quartile)
 
 
@@ -173,7 +173,7 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("loan_amount", "Loan amount", "account", kind="number"),
         Dimension("interest_rate", "Loan interest rate (fraction)", "account", kind="number"),
         Dimension("balance_decile", "Balance decile over the filtered accounts, 1 = richest 10%", "account",
-                  kind="derived", derive=lambda t: distribution.ntile(10, ibis.desc(t.balance))),
+                  kind="derived", derive=lambda t: distribution.ntile(t, 10, ibis.desc(t.balance))),
         Dimension("leverage_quartile", "Loan-to-income quartile over the filtered accounts, 4 = most leveraged",
                   "account", kind="derived", derive=_leverage_quartile),
         Dimension("activity_date", "Month-end of an activity observation (grains: month, quarter, year)",

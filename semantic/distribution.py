@@ -13,9 +13,20 @@ import ibis
 import ibis.expr.types as ir
 
 
-def ntile(n: int, order_by, by: Sequence[str] = ()) -> ir.IntegerValue:
-    """SQL NTILE(n), numbered from 1 (Ibis numbers from 0): sizes differ by at most one, larger tiles first."""
-    return ibis.ntile(n).over(group_by=list(by), order_by=order_by) + 1
+def ntile(table: ir.Table, n: int, order_by, by: Sequence = ()) -> ir.IntegerValue:
+    """SQL NTILE(n), numbered from 1: sizes differ by at most one, the larger tiles first.
+
+    Computed from the row's position and its group's size rather than the
+    engine's NTILE: DataFusion 51 spreads the larger tiles through the group
+    (apache/datafusion#22049), and the tiles must be the same on every backend.
+    With size = n * base + extra, the first `extra` tiles hold base + 1 rows.
+    """
+    position = ibis.row_number().over(group_by=list(by), order_by=order_by)  # from 0
+    size = table.count().over(group_by=list(by))
+    base, extra = size // n, size % n
+    in_large_tiles = extra * (base + 1)
+    return ibis.ifelse(position < in_large_tiles, position // (base + 1),
+                       extra + (position - in_large_tiles) // ibis.greatest(base, 1)) + 1
 
 
 def ascending_rank(value: ir.Column, by: Sequence[str] = ()) -> ir.IntegerValue:
@@ -71,7 +82,7 @@ def concentration(table: ir.Table, value: str, by: Sequence[str] = (), tiles: in
 def balance_deciles(table: ir.Table, value: str = "balance") -> ir.Table:
     """Rows cut into NTILE(10) by `value`, richest first: per decile its accounts, min, avg, max and total."""
     table = table.select(value)  # windows carry every column they see: only this one
-    tiled = table.mutate(balance_decile=ntile(10, ibis.desc(value)))
+    tiled = table.mutate(balance_decile=ntile(table, 10, ibis.desc(table[value])))
     column = tiled[value]
     return (
         tiled.group_by("balance_decile")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
+from semantic.models import lists
+
 # Customer-grain attributes. employment_status comes from the loan application
 # but describes the customer, so it lives here (models-and-metrics.md).
 CUSTOMER_ATTRIBUTES = (
@@ -37,14 +39,17 @@ def fct_customer_account_snapshot(stg_fintech_data: ir.Table) -> ir.Table:
 def fct_account_activity(stg_fintech_data: ir.Table) -> ir.Table:
     """One row per (account_id, activity_date), from the three parallel list columns.
 
-    Unnests the dates with their position and picks the other two lists at
-    that position (the contract makes the three lists equally long). Not a
-    zip of the three: PostgreSQL and Spark have no compiled array zip in Ibis.
+    Each account is crossed with the positions 0..23 and keeps those within its
+    list of dates; the other two lists are read at the same position (the
+    contract makes the three equally long). Plain joins and indexing: no array
+    zip or unnest, which PostgreSQL, DataFusion or SQLite lack in Ibis.
     """
-    dated = stg_fintech_data.unnest("ts_dates", offset="position")
-    return dated.select(
+    stg = stg_fintech_data.select("account_id", "ts_dates", "ts_transactions", "ts_repayments")
+    at = stg.cross_join(lists.positions())
+    at = at.filter(at.position < lists.length(at.ts_dates))
+    return at.select(
         "account_id",
-        activity_date=dated.ts_dates,
-        transaction_amount=dated.ts_transactions[dated.position],
-        repayment_amount=dated.ts_repayments[dated.position],
+        activity_date=lists.element(at.ts_dates, at.position, "date"),
+        transaction_amount=lists.element(at.ts_transactions, at.position, "float64"),
+        repayment_amount=lists.element(at.ts_repayments, at.position, "float64"),
     )

@@ -2,13 +2,17 @@
 
 The three activity columns arrive as Python list literals
 (`['2024-01-31', '2024-02-29']`); staging parses them into typed arrays, here
-only, so that every later model reads proper types.
+only, so that every later model reads proper types. SQLite has no array type:
+there the lists stay as their canonical text (`2024-01-31,2024-02-29`), and
+the activity fact picks the elements out of it (semantic/models/lists.py).
 """
 
 from __future__ import annotations
 
+import ibis
 import ibis.expr.types as ir
 
+from semantic import backends
 from semantic.models.raw import PERSONAL_DATA_COLUMNS, RAW_COLUMNS, RawColumn
 
 # Checked equal to customer_id by the loader, then dropped: one copy of a key.
@@ -25,37 +29,33 @@ def stg_fintech_data(raw_fintech_data: ir.Table) -> ir.Table:
 
 
 def typed(raw: ir.Table, column: RawColumn) -> ir.Value:
-    """One raw column with its staging type; list literals become typed arrays."""
-    if column.staging_name == "ts_dates":
-        return list_of_dates(raw[column.name])
-    if column.dtype == "list":
-        return list_of_numbers(raw[column.name])
-    return raw[column.name].cast(column.dtype)
+    """One raw column with its staging type; list literals become typed arrays (text lists where no arrays)."""
+    if column.dtype != "list":
+        return raw[column.name].cast(column.dtype)
+    text = list_text(raw[column.name])
+    if not backends.has_arrays(ibis.get_backend(raw)):
+        return text
+    return text.split(",").try_cast("array<date>" if column.staging_name == "ts_dates" else "array<float64>")
+
+
 def is_list_literal(text: ir.StringValue) -> ir.BooleanValue:
     """`[...]` after trimming: the outer shape of a Python list literal."""
     trimmed = text.strip()
     return trimmed.startswith("[") & trimmed.endswith("]")
 
 
-def list_elements(text: ir.StringValue) -> ir.ArrayValue:
-    """The elements of a list literal as strings: brackets, quotes and spaces removed.
+def list_text(text: ir.StringValue) -> ir.StringValue:
+    """A list literal as its comma-separated elements: brackets, quotes and spaces removed.
 
-    `"['2024-01-31', '2024-02-29']"` -> `['2024-01-31', '2024-02-29']`. Neither
+    `"['2024-01-31', '2024-02-29']"` -> `"2024-01-31,2024-02-29"`. Neither
     numbers nor ISO dates contain those characters, so removing them all is
     safe and needs no per-element trim (one pass over the text, on any
-    backend). An empty list `[]` gives one empty element, which no element
-    type accepts: the contract wants 3..24 observations.
+    backend). Split at the commas and cast, it gives the typed array: an
+    element that is not a date (or number) becomes null on DuckDB, where the
+    loader checks every list before a row reaches another backend. An empty
+    list `[]` gives one empty element, which no type accepts: the contract
+    wants 3..24 observations.
     """
     for character in ("[", "]", "'", '"', " "):
         text = text.replace(character, "")
-    return text.split(",")
-
-
-def list_of_dates(text: ir.StringValue) -> ir.ArrayValue:
-    """Dates of a list literal; an element that is not an ISO date becomes null."""
-    return list_elements(text).map(lambda element: element.try_cast("date"))
-
-
-def list_of_numbers(text: ir.StringValue) -> ir.ArrayValue:
-    """Numbers of a list literal; an element that is not a number becomes null."""
-    return list_elements(text).map(lambda element: element.try_cast("float64"))
+    return text
