@@ -52,18 +52,19 @@ def load_raw(con, source: Path) -> ir.Table:
 
 
 def stream(table: ir.Table, con, name: str) -> ir.Table:
-    """Copy `table` into `con` as `name`, in Arrow batches (temporary where the backend has temporary tables)."""
+    """Copy `table` into `con` as a temporary `name`, in Arrow batches: it never reaches a file or the warehouse.
+
+    DataFusion keeps every table in memory; Spark's temporary tables are views
+    of an in-memory DataFrame, built once from the batches.
+    """
     batches = table.to_pyarrow_batches(chunk_size=BATCH_ROWS)
+    if con.name == "pyspark":
+        return con.create_view(name, ibis.memtable(batches.read_all()), overwrite=True)
     first = pa.Table.from_batches([next(batches, None) or pa.RecordBatch.from_pylist([], batches.schema)])
-    target = con.create_table(name, first, temp=_has_temporary_tables(con), overwrite=True)
+    target = con.create_table(name, first, temp=con.name != "datafusion", overwrite=True)
     for batch in batches:
         con.insert(name, pa.Table.from_batches([batch]))
     return target
-
-
-def _has_temporary_tables(con) -> bool:
-    """DataFusion keeps every table in memory (nothing to hide); Spark's in-memory tables are views."""
-    return con.name not in {"datafusion", "pyspark"}
 
 
 def _read_checked(con, source: Path) -> ir.Table:

@@ -112,8 +112,10 @@ class ParquetVersion:
             raise PublishError(f"cannot publish to {masked_url(url)}: give a directory path")
         self.root = path.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
-        _remove_dead_scratch(v for v in self.root.glob(f"v*{SCRATCH_MARK}*") if not (v / self.COMPLETE).exists())
-        self.version = self.root / f"v{time.time_ns()}{SCRATCH_MARK}{os.getpid()}"
+        for version in self._versions():  # a killed build's unfinished version
+            if not (version / self.COMPLETE).exists() and not _alive(int(version.name.rsplit("-", 1)[1])):
+                shutil.rmtree(version, ignore_errors=True)
+        self.version = self.root / f"v{time.time_ns()}-{os.getpid()}"
         self.version.mkdir()
         self.con = backends.connect_engine(url)
 
@@ -132,12 +134,15 @@ class ParquetVersion:
         link.symlink_to(self.version.name)
         os.replace(link, current)
         _fsync(self.root)
-        for old in self.root.glob(f"v*{SCRATCH_MARK}*"):  # keep the new version and the one readers may hold
+        for old in self._versions():  # keep the new version and the one readers may still hold
             if old not in (self.version, previous) and (old / self.COMPLETE).exists():
                 shutil.rmtree(old, ignore_errors=True)
 
     def discard(self) -> None:
         shutil.rmtree(self.version, ignore_errors=True)
+
+    def _versions(self) -> list[Path]:
+        return [p for p in self.root.glob("v*-*") if p.is_dir() and p.name.rsplit("-", 1)[1].isdigit()]
 
 
 def _fsync(path: Path) -> None:

@@ -16,6 +16,7 @@ tables and never asks which kind it got.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import ibis
@@ -87,7 +88,7 @@ def connect_engine(url: str, read_only: bool = False):
     if name == "datafusion":
         return ibis.datafusion.connect()
     if name == "pyspark":
-        return ibis.pyspark.connect(spark_session())
+        return ibis.pyspark.connect(spark_session(url_path(url)))
     return ibis.connect(url)
 
 
@@ -100,13 +101,24 @@ def open_warehouse(url: str, read_only: bool = True):
     return con
 
 
-def spark_session():
-    """A Spark session: local mode on this machine unless FINTECH_SPARK_MASTER names a cluster (spark://...)."""
+def spark_session(root: Path | None = None):
+    """A Spark session: local mode on this machine unless FINTECH_SPARK_MASTER names a cluster (spark://...).
+
+    Its own catalog stays beside the warehouse (`<root>/spark-catalog`), never in the working directory;
+    the warehouse itself is the Parquet directory, read by path.
+    """
     from pyspark.sql import SparkSession
 
+    catalog = (root or Path(tempfile.gettempdir())).resolve() / "spark-catalog"
+
     master = os.environ.get(SPARK_MASTER_ENV, "local[2]")
-    return (SparkSession.builder.master(master).appName("fintech")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "4")
-            .getOrCreate())
+    session = (SparkSession.builder.master(master).appName("fintech")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.shuffle.partitions", "4")
+               .config("spark.sql.warehouse.dir", str(catalog / "warehouse"))
+               .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={catalog}")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("FATAL")  # errors reach Python as exceptions; the JVM's logs are noise
+    return session

@@ -17,7 +17,7 @@ MAX_OBSERVATIONS = 24  # the contract's upper bound on a list's length (data-con
 
 def positions() -> ir.Table:
     """`position` 0 .. MAX_OBSERVATIONS - 1: crossed with the accounts, one row per possible element."""
-    return ibis.memtable({"position": list(range(MAX_OBSERVATIONS))})
+    return ibis.memtable({"position": list(range(MAX_OBSERVATIONS))}, schema={"position": "int32"})  # Spark: int
 
 
 def length(values: ir.Value) -> ir.IntegerValue:
