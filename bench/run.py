@@ -78,6 +78,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--generate-rows", type=int, default=10_000_000)
     parser.add_argument("--build-rows", type=int, default=1_000_000)
+    parser.add_argument("--backend-rows", type=int, default=100_000)
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     results = {}
@@ -109,6 +110,9 @@ def main() -> None:
     import browser  # noqa: E402  (bench/browser.py)
 
     results["dashboard_browser"] = browser.measure(OUT / "warehouse.duckdb", data_dir=OUT, out=OUT)
+    import backends  # noqa: E402  (bench/backends.py: every backend on 100k accounts)
+
+    results["backends"] = backends.measure(args.backend_rows)
 
     os.sync()
     big = OUT / f"generate_{args.generate_rows}.csv"
@@ -126,6 +130,7 @@ def main() -> None:
     print(f"dashboard in Chromium: first full render {d['first_render_s']} s; filter change p50 "
           f"{d['filter_change_p50_ms']} ms, p95 {d['filter_change_p95_ms']} ms over {d['changes']} changes "
           f"(uncached: {d['uncached_changes_ms']} ms; target {d['target']}); screenshots {d['screenshots']}")
+    print(backends.table(results["backends"]))
     print(f"{'step':<22}{'rows':>12}{'seconds':>10}{'peak MB':>10}  notes")
     for step, r in results.items():
         if "seconds" not in r:

@@ -8,15 +8,17 @@ import sys
 from pathlib import Path
 
 from dashboard.server import panel_serve_command
-from semantic import config
+from semantic import backends, config
 
 
 def warehouse_is_stale(url: str, source: Path) -> bool:
-    """A file warehouse that is missing or older than the raw sample must be (re)built."""
-    path = config.database_file(url)
-    if path is None:
+    """A file or Parquet warehouse that is missing or older than the raw sample must be (re)built."""
+    if backends.storage(url) == "server":
         return False  # a server database: built by whoever configured it
-    return not path.exists() or (source.exists() and path.stat().st_mtime < source.stat().st_mtime)
+    if not backends.exists(url):
+        return True
+    path = config.database_file(url) or backends.published_version(url)
+    return source.exists() and path.stat().st_mtime < source.stat().st_mtime
 
 
 def serve(url: str, port: int) -> int:

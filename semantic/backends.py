@@ -47,8 +47,8 @@ def storage(url: str) -> str:
 # Operations a backend lacks in Ibis 12, where a check or a model has no exact other way; each with what
 # covers for it. Everything else runs everywhere (docs/backends.md shows the proof).
 LACKING = {
-    "sqlite": {"array filter": "SQLite has no arrays; the loader checked every list in DuckDB before loading"},
-    "datafusion": {"array filter": "no ArrayFilter in Ibis' DataFusion compiler; the loader checked every list "
+    "sqlite": {"array filter": "SQLite has no arrays; the loader ran these checks in DuckDB before loading"},
+    "datafusion": {"array filter": "no ArrayFilter in Ibis' DataFusion compiler; the loader ran these checks "
                                    "in DuckDB before loading"},
 }
 

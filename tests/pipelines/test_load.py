@@ -180,3 +180,32 @@ def test_report_shows_at_most_five_offending_lines(tmp_path):
     assert result.returncode == 2
     assert "(8 rows)" in result.stderr
     assert [f"line {n}:" in result.stderr for n in range(2, 10)] == [True] * 5 + [False] * 3
+
+
+# On another backend the same reader and checks run in DuckDB before any row streams in: the same refusals.
+ON_SQLITE = ["text_in_number", "list_element_not_a_date", "lists_of_unequal_length", "negative_balance",
+             "too_few_observations"]
+
+
+@pytest.fixture(scope="module")
+def published_sqlite(tmp_path_factory):
+    target = tmp_path_factory.mktemp("published_sqlite") / "fintech.sqlite"
+    result = run_fintech("build", "--source", str(SAMPLE_CSV), "--backend", f"sqlite://{target}")
+    assert result.returncode == 0, result.stderr
+    return target, file_digest(target)
+
+
+@pytest.mark.parametrize("case", ON_SQLITE)
+def test_the_same_refusals_on_sqlite(case, published_sqlite, tmp_path):
+    make, words = CASES[case] if case in CASES else GATE_CASES[case]
+    code = 2 if case in CASES else 1  # the contract's refusal, or the gate's
+    bad = tmp_path / f"{case}.csv"
+    make(bad)
+    target, digest = published_sqlite
+
+    result = run_fintech("build", "--source", str(bad), "--backend", f"sqlite://{target}")
+
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert all(w in result.stderr for w in words), result.stderr
+    assert file_digest(target) == digest and list(target.parent.iterdir()) == [target]
