@@ -19,7 +19,7 @@ import ibis
 import ibis.expr.types as ir
 
 from semantic.models.raw import CSV_LINE, RAW_COLUMNS
-from semantic.models.staging import is_list_literal, typed
+from semantic.models.staging import is_list_literal, list_text, typed
 
 MAX_EXAMPLES = 5
 
@@ -88,7 +88,26 @@ def raw_rules() -> list[Rule]:
         Rule(name, "must be a Python list literal such as [1.5, 2.0]", lambda t, n=name: ~is_list_literal(t[n]))
         for name in _LISTS
     ]
+    rules += [
+        Rule(name, _PLAIN_ELEMENTS[_element_kind(column)][0],
+             lambda t, n=name, c=column: ~list_text(t[n]).re_search(_PLAIN_ELEMENTS[_element_kind(c)][1]))
+        for name, column in _LISTS.items()
+    ]
     return rules
+
+
+# Every engine must read a list's elements the same way: only plain forms pass (DuckDB alone would take
+# '1_000' or 'NaN', which Spark reads differently). Whether a plain date exists is the staged rules' job.
+_NUMBER, _DATE = r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_PLAIN_ELEMENTS = {
+    "number": ("every list element must be a number written plainly, such as -12.5 (no 1_000, NaN or inf)",
+               f"^{_NUMBER}(,{_NUMBER})*$"),
+    "date": ("every list element must be an ISO date written as 'YYYY-MM-DD'", f"^{_DATE}(,{_DATE})*$"),
+}
+
+
+def _element_kind(column) -> str:
+    return "date" if column.staging_name == "ts_dates" else "number"
 
 
 def staged_rules() -> list[Rule]:

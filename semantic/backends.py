@@ -117,6 +117,7 @@ def spark_session(root: Path | None = None):
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.shuffle.partitions", "4")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")  # fetches and in-memory tables
                .config("spark.sql.warehouse.dir", str(catalog / "warehouse"))
                .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={catalog}")
                .getOrCreate())

@@ -109,7 +109,9 @@ def lorenz_curve(table: ir.Table, value: str, points: int = 1001, tiebreak: Sequ
     table = table.select(value, *tiebreak)  # windows carry every column they see: only these
     order = [table[value], *(table[c] for c in tiebreak)]
     ranked = table.mutate(
-        _rank=ibis.row_number().over(order_by=order) + 1,
+        # + a BIGINT 1: Spark's ROW_NUMBER() is INT (Ibis elides .cast("int64"), it thinks it is int64 already),
+        # and _rank * steps would overflow past 2,147,483 rows (ARITHMETIC_OVERFLOW under Spark 4's ANSI mode)
+        _rank=ibis.row_number().over(order_by=order) + ibis.literal(1).cast("int64"),
         _running=table[value].sum().over(order_by=order, rows=(None, 0)),
     ).cross_join(table.aggregate(_n=table[value].count(), _total=table[value].sum()))  # cheaper than windows
     step = (ranked._rank * steps) // ranked._n  # the only step whose first rank can be this rank

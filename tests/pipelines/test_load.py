@@ -76,6 +76,9 @@ CASES = {
     "list_element_not_a_number": (
         lambda p: _write(p, _with_value(TRANSACTIONS, 6, "[1.5, 'oops', 2.5]")),
         [TRANSACTIONS, "must be a number", "line 6", "oops"]),
+    "list_element_not_plain": (  # DuckDB alone would read 1_000 and NaN; Spark reads them differently
+        lambda p: _write(p, _with_value(REPAYMENTS, 7, "[1_000.0, NaN, 2.5]")),
+        [REPAYMENTS, "written plainly", "line 7", "1_000"]),
     "list_element_not_a_date": (
         lambda p: _write(p, _with_value(DATES, 9, "['2024-01-31', '2024-02-30', '2024-03-31']")),
         [DATES, "ISO date", "line 9", "2024-02-30"]),
