@@ -79,6 +79,7 @@ def main() -> None:
     parser.add_argument("--generate-rows", type=int, default=10_000_000)
     parser.add_argument("--build-rows", type=int, default=1_000_000)
     parser.add_argument("--backend-rows", type=int, default=100_000)
+    parser.add_argument("--with-10m", action="store_true", help="also measure the dashboard at 10M accounts")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     results = {}
@@ -113,6 +114,12 @@ def main() -> None:
     import backends  # noqa: E402  (bench/backends.py: every backend on 100k accounts)
 
     results["backends"] = backends.measure(args.backend_rows)
+    import scale  # noqa: E402  (bench/scale.py: 100k, 1M (10M) accounts, four approaches; results.md, scale.png)
+
+    results["scale"] = [scale.measure_size(rows, 5 if rows < 10_000_000 else 3)
+                        for rows in [100_000, 1_000_000] + ([10_000_000] if args.with_10m else [])]
+    (OUT / "results.md").write_text(scale.report(results["scale"]))
+    scale.plot(results["scale"], OUT / "scale.png")
 
     os.sync()
     big = OUT / f"generate_{args.generate_rows}.csv"
