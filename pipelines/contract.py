@@ -19,7 +19,7 @@ import ibis
 import ibis.expr.types as ir
 
 from semantic.models.raw import CSV_LINE, RAW_COLUMNS
-from semantic.models.staging import is_list_literal, list_text, typed
+from semantic.models.staging import is_list_literal, typed
 
 MAX_EXAMPLES = 5
 
@@ -90,19 +90,20 @@ def raw_rules() -> list[Rule]:
     ]
     rules += [
         Rule(name, _PLAIN_ELEMENTS[_element_kind(column)][0],
-             lambda t, n=name, c=column: ~list_text(t[n]).re_search(_PLAIN_ELEMENTS[_element_kind(c)][1]))
+             lambda t, n=name, c=column: t[n].re_search(_PLAIN_ELEMENTS[_element_kind(c)][1]))
         for name, column in _LISTS.items()
     ]
     return rules
 
 
-# Every engine must read a list's elements the same way: only plain forms pass (DuckDB alone would take
-# '1_000' or 'NaN', which Spark reads differently). Whether a plain date exists is the staged rules' job.
-_NUMBER, _DATE = r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+# Every engine must read a list's elements the same way: only the characters of plain numbers and ISO dates
+# pass (DuckDB alone would take '1_000', 'NaN' or 'inf', which Spark reads differently). One character class
+# per list is cheap (a full pattern per element cost ~0.7 s per column at 1M rows); whether the elements
+# then parse as numbers or real dates is the staged rules' job.
 _PLAIN_ELEMENTS = {
     "number": ("every list element must be a number written plainly, such as -12.5 (no 1_000, NaN or inf)",
-               f"^{_NUMBER}(,{_NUMBER})*$"),
-    "date": ("every list element must be an ISO date written as 'YYYY-MM-DD'", f"^{_DATE}(,{_DATE})*$"),
+               r"[^0-9eE+.,\-\[\]'\" ]"),
+    "date": ("every list element must be an ISO date written as 'YYYY-MM-DD'", r"[^0-9,\-\[\]'\" ]"),
 }
 
 
