@@ -49,10 +49,8 @@ def hand_written_queries(con) -> list:
         con.sql(f"SELECT account_type, sum(net_flow) FROM {T} WHERE {SQL_WHERE} GROUP BY 1 ORDER BY 1").df(),
         con.sql(f"SELECT region, sum(net_flow) FROM {T} WHERE {SQL_WHERE} GROUP BY 1 ORDER BY 1").df(),
         con.sql(f"SELECT risk_tolerance, sum(balance), count(*) FROM {T} GROUP BY 1 ORDER BY 1").df(),
-        con.sql(f"""SELECT date_trunc('month', activity_date) AS m, sum(transaction_amount), sum(repayment_amount)
-                    FROM fct_account_activity
-                    WHERE account_id IN (SELECT account_id FROM {T} WHERE {SQL_WHERE})
-                    GROUP BY 1 ORDER BY 1""").df(),
+        con.sql(f"""SELECT activity_date, sum(transaction_amount), sum(repayment_amount)
+                    FROM agg_activity_by_month WHERE {SQL_WHERE} GROUP BY 1 ORDER BY 1""").df(),
         con.sql(f"""SELECT d, count(*), min(balance), avg(balance), max(balance), sum(balance)
                     FROM ({ranked}) GROUP BY d ORDER BY d""").df(),
         con.sql(f"""WITH r AS (SELECT i, count(*) OVER () AS n,

@@ -43,6 +43,8 @@ class Metric:
     needs: tuple[str, ...] = ()
     # customer grain: the customer attributes the measure reads
     reads: tuple[str, ...] = ()
+    # activity grain: a sum, so it can be read from the monthly rollup (a sum of sums)
+    additive: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,8 @@ def customer_metric(name, description, format, measure, reads: tuple[str, ...] =
     return Metric(name, description, format, "customer", measure=measure, reads=reads)
 
 
-def activity_metric(name, description, format, measure) -> Metric:
-    return Metric(name, description, format, "activity", measure=measure)
+def activity_metric(name, description, format, measure, additive: bool = False) -> Metric:
+    return Metric(name, description, format, "activity", measure=measure, additive=additive)
 
 
 def distribution_metric(name, description, format, per_group, column: str) -> Metric:
@@ -137,9 +139,9 @@ _add(distribution_metric("top_10_share", "Share of balances held by the richest 
 _add(distribution_metric("gini", "Gini coefficient of balances (0 = equal, 1 = one account holds all)", "ratio",
                          _balance_concentration, "gini"))
 _add(activity_metric("transaction_volume", "Sum of signed monthly transaction amounts (inflows > 0)", "money",
-                     lambda a: a.transaction_amount.sum()))
+                     lambda a: a.transaction_amount.sum(), additive=True))
 _add(activity_metric("repayment_volume", "Sum of monthly loan repayments", "money",
-                     lambda a: a.repayment_amount.sum()))
+                     lambda a: a.repayment_amount.sum(), additive=True))
 _add(activity_metric("active_accounts", "Accounts with any activity in the period", "integer",
                      lambda a: a.account_id.nunique()))
 

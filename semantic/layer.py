@@ -12,6 +12,7 @@ from semantic import backends, config, distribution
 from semantic.catalog import DIMENSIONS, METRICS, Dimension, Metric
 from semantic.query import (
     ACCOUNTS_TABLE,
+    ACTIVITY_ROLLUP_TABLE,
     ACTIVITY_TABLE,
     QueryError,
     Request,
@@ -30,7 +31,10 @@ class SemanticLayer:
         if not backends.exists(self.url):
             raise QueryError(f"no warehouse at {config.masked_url(self.url)}: run `fintech build` first")
         self.con = backends.open_warehouse(self.url, read_only=read_only)
-        self._tables = {name: self.con.table(name) for name in (ACCOUNTS_TABLE, ACTIVITY_TABLE)}
+        names = [ACCOUNTS_TABLE, ACTIVITY_TABLE]
+        if ACTIVITY_ROLLUP_TABLE in self.con.list_tables():  # warehouses built before the rollup existed lack it
+            names.append(ACTIVITY_ROLLUP_TABLE)
+        self._tables = {name: self.con.table(name) for name in names}
 
     def __repr__(self) -> str:
         return f"SemanticLayer({config.masked_url(self.url)!r})"

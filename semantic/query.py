@@ -17,9 +17,11 @@ import ibis
 import ibis.expr.types as ir
 
 from semantic.catalog import DIMENSIONS, METRICS, TIME_GRAINS, Metric
+from semantic.models.intermediate import ROLLUP_DIMENSIONS
 
 ACCOUNTS_TABLE = "int_customer_account_metrics"
 ACTIVITY_TABLE = "fct_account_activity"
+ACTIVITY_ROLLUP_TABLE = "agg_activity_by_month"
 
 
 class QueryError(ValueError):
@@ -93,7 +95,9 @@ def compile_request(tables: Mapping[str, ir.Table], request: Request) -> ir.Tabl
         table = per_group(accounts, by)
         parts.append(table.select(*by, **{m.name: table[m.column] for m in these}))
     activity_metrics = [m for m in metrics if m.grain == "activity"]
-    if activity_metrics:
+    if activity_metrics and ACTIVITY_ROLLUP_TABLE in tables and rollup_answers(request, activity_metrics):
+        parts.append(_aggregate(rollup_rows(tables[ACTIVITY_ROLLUP_TABLE], request), by, activity_metrics))
+    elif activity_metrics:
         parts.append(_aggregate(activity_rows(tables[ACTIVITY_TABLE], accounts, request), by, activity_metrics))
 
     result = parts[0]
@@ -136,6 +140,22 @@ def activity_rows(activity: ir.Table, accounts: ir.Table, request: Request) -> i
     rows = activity.join(accounts.select("account_id", *account_dims), "account_id")
     date_filter = dict(request.where).get("activity_date")
     rows = _apply_filters(rows, {"activity_date": date_filter} if date_filter is not None else {})
+    if "activity_date" in request.by:
+        rows = rows.mutate(activity_date=rows.activity_date.truncate(TIME_GRAINS[request.time_grain]))
+    return rows
+
+
+def rollup_answers(request: Request, activity_metrics: list[Metric]) -> bool:
+    """Can the monthly rollup answer these activity metrics exactly? Sums only, sliced and filtered by its
+    dimensions only (no date range: the fact's dates are month-ends, the rollup's are month starts)."""
+    allowed = set(ROLLUP_DIMENSIONS)
+    return (all(m.additive for m in activity_metrics)
+            and set(request.by) <= allowed | {"activity_date"}
+            and {name for name, _ in request.where} <= allowed)
+
+
+def rollup_rows(rollup: ir.Table, request: Request) -> ir.Table:
+    rows = _apply_filters(rollup, dict(request.where))
     if "activity_date" in request.by:
         rows = rows.mutate(activity_date=rows.activity_date.truncate(TIME_GRAINS[request.time_grain]))
     return rows

@@ -76,6 +76,15 @@ def int_customer_account_metrics(stg: pd.DataFrame) -> pd.DataFrame:
     return t.sort_values("account_id").reset_index(drop=True)
 
 
+def agg_activity_by_month(stg: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
+    dims = ["region", "risk_tolerance", "account_type"]
+    a = fct_account_activity(stg).merge(m[["account_id", *dims]], on="account_id")
+    a["activity_date"] = a.activity_date.dt.to_period("M").dt.start_time
+    return a.groupby(["activity_date", *dims], as_index=False).agg(
+        transaction_amount=("transaction_amount", "sum"), repayment_amount=("repayment_amount", "sum"),
+        observations=("account_id", "size"))
+
+
 def ntile(sorted_count: int, tiles: int) -> np.ndarray:
     """Tile numbers 1..tiles for rows already sorted, the way SQL NTILE does: larger tiles first."""
     base, extra = divmod(sorted_count, tiles)
@@ -165,6 +174,7 @@ def all_tables(csv_path) -> dict[str, pd.DataFrame]:
         "fct_customer_account_snapshot": fct_customer_account_snapshot(stg),
         "fct_account_activity": fct_account_activity(stg),
         "int_customer_account_metrics": m,
+        "agg_activity_by_month": agg_activity_by_month(stg, m),
         "kpi_balance_deciles": kpi_balance_deciles(m),
         "kpi_wealth_concentration": kpi_wealth_concentration(m),
         "kpi_portfolio_by_risk_tolerance": kpi_portfolio_by_risk_tolerance(m),
