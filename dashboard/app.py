@@ -66,7 +66,7 @@ def create_app() -> pn.template.BaseTemplate:
         return column
 
     def refresh(*_events):
-        """Show every section as loading at once; compute and send the new content on the next tick."""
+        """Show the header spinner now; compute and send the new content on the next tick."""
         busy.value = True
         pn.state.execute(update, schedule=True)
 

@@ -30,6 +30,11 @@ def where_of(selection: dict[str, list]) -> Where:
     return tuple(sorted((dim, tuple(values)) for dim, values in selection.items() if values))
 
 
+def _as_filters(where: Where) -> dict[str, list]:
+    """The layer's form of a filter selection."""
+    return {dimension: list(values) for dimension, values in where}
+
+
 def layer(url: str | None = None) -> semantic.SemanticLayer:
     url = config.backend_url(url)
     with _lock:
@@ -46,7 +51,7 @@ def _ask(method: str, *args, **kwargs) -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=512)
 def query(metrics: tuple[str, ...], by: tuple[str, ...] = (), where: Where = (), time_grain: str = "month"):
-    return _ask("query", list(metrics), by=list(by), where={d: list(v) for d, v in where}, time_grain=time_grain)
+    return _ask("query", list(metrics), by=list(by), where=_as_filters(where), time_grain=time_grain)
 
 
 def headline(where: Where = ()) -> pd.Series:
@@ -56,12 +61,12 @@ def headline(where: Where = ()) -> pd.Series:
 
 @functools.lru_cache(maxsize=128)
 def deciles(where: Where = ()) -> pd.DataFrame:
-    return _ask("deciles", where={d: list(v) for d, v in where})
+    return _ask("deciles", where=_as_filters(where))
 
 
 @functools.lru_cache(maxsize=128)
 def lorenz(where: Where = ()) -> pd.DataFrame:
-    return _ask("lorenz", where={d: list(v) for d, v in where})
+    return _ask("lorenz", where=_as_filters(where))
 
 
 @functools.lru_cache(maxsize=16)
@@ -71,7 +76,7 @@ def dimension_values(name: str) -> list:
 
 def accounts(where: Where = ()) -> pd.DataFrame:
     """Account-level rows for the CSV export: not cached (large, and asked for rarely)."""
-    return _ask("accounts", where={d: list(v) for d, v in where})
+    return _ask("accounts", where=_as_filters(where))
 
 
 @functools.lru_cache(maxsize=64)

@@ -73,7 +73,7 @@ def stream(table: ir.Table, con, name: str) -> ir.Table:
     batches = table.to_pyarrow_batches(chunk_size=BATCH_ROWS)
     if con.name == "pyspark":
         return con.create_view(name, ibis.memtable(batches.read_all()), overwrite=True)
-    first = pa.Table.from_batches([next(batches, None) or pa.RecordBatch.from_pylist([], batches.schema)])
+    first = pa.Table.from_batches([next(batches)])  # never empty: _read_checked refuses a file without rows
     target = con.create_table(name, first, temp=con.name != "datafusion", overwrite=True)
     for batch in batches:
         con.insert(name, pa.Table.from_batches([batch]))

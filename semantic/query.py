@@ -140,9 +140,7 @@ def activity_rows(activity: ir.Table, accounts: ir.Table, request: Request) -> i
     rows = activity.join(accounts.select("account_id", *account_dims), "account_id")
     date_filter = dict(request.where).get("activity_date")
     rows = _apply_filters(rows, {"activity_date": date_filter} if date_filter is not None else {})
-    if "activity_date" in request.by:
-        rows = rows.mutate(activity_date=rows.activity_date.truncate(TIME_GRAINS[request.time_grain]))
-    return rows
+    return _at_time_grain(rows, request)
 
 
 def rollup_answers(request: Request, activity_metrics: list[Metric]) -> bool:
@@ -156,6 +154,11 @@ def rollup_answers(request: Request, activity_metrics: list[Metric]) -> bool:
 
 def rollup_rows(rollup: ir.Table, request: Request) -> ir.Table:
     rows = _apply_filters(rollup, dict(request.where))
+    return _at_time_grain(rows, request)
+
+
+def _at_time_grain(rows: ir.Table, request: Request) -> ir.Table:
+    """Dates truncated to the request's month, quarter or year when it slices by activity_date."""
     if "activity_date" in request.by:
         rows = rows.mutate(activity_date=rows.activity_date.truncate(TIME_GRAINS[request.time_grain]))
     return rows
