@@ -1,90 +1,135 @@
 """The query set of one dashboard filter change: through the semantic layer, and as hand-written DuckDB SQL.
 
 Both sides compute the same numbers on the same warehouse in the same run
-(checked equal before timing); the figure is the median of several rounds.
+(checked equal before timing). A run is a sequence of distinct filter changes
+(`FILTER_CHANGES`, each two of the five regions, about 40% of the accounts),
+so no change finds its own answers cached; the figure is the median change.
 """
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 
-import duckdb
 import numpy as np
 
-import semantic
 from dashboard.data import HEADLINE_METRICS
 
-WHERE = {"region": ["North", "West"]}
-SQL_WHERE = "region IN ('North', 'West')"
+REGIONS = ("Central", "East", "North", "South", "West")
+FILTER_CHANGES = [{"region": list(pair)} for pair in itertools.combinations(REGIONS, 2)]
 T = "int_customer_account_metrics"
 
 
-def layer_queries(sl) -> list:
+def sql_where(where: dict) -> str:
+    return " AND ".join(f"{column} IN ({', '.join(repr(v) for v in values)})" for column, values in where.items())
+
+
+def layer_queries(sl, where: dict) -> list:
     """What the dashboard asks for one filter change (dashboard/data.py and the sections), in its order."""
     return [
-        sl.query(list(HEADLINE_METRICS), where=WHERE),
-        sl.query(["net_contributions"], by=["account_type"], where=WHERE),
-        sl.query(["net_contributions"], by=["region"], where=WHERE),
+        sl.query(list(HEADLINE_METRICS), where=where),
+        sl.query(["net_contributions"], by=["account_type"], where=where),
+        sl.query(["net_contributions"], by=["region"], where=where),
         sl.query(["total_balance", "accounts"], by=["risk_tolerance"]),
-        sl.query(["transaction_volume", "repayment_volume"], by=["activity_date"], where=WHERE),
-        sl.deciles(where=WHERE),
-        sl.lorenz(where=WHERE),
+        sl.query(["transaction_volume", "repayment_volume"], by=["activity_date"], where=where),
+        sl.deciles(where=where),
+        sl.lorenz(where=where),
     ]
 
 
-def hand_written_queries(con) -> list:
-    """The same numbers in as few passes as a careful SQL author would write: one ranked pass per need."""
-    ranked = f"""SELECT balance, ntile(10) OVER (ORDER BY balance DESC) AS d,
-                        row_number() OVER (ORDER BY balance, account_id) AS i FROM {T} WHERE {SQL_WHERE}"""
+def dashboard_queries(where: dict) -> list:
+    """The same set through dashboard/data.py, as the served dashboard runs it: its answers are cached by
+    filter values, so a change re-asks only what depends on the filters that changed."""
+    from dashboard import data
+
+    chosen = data.where_of(where)
     return [
-        con.sql(f"""WITH r AS ({ranked})
-                    SELECT count(*), sum(balance), sum(loan_amount), sum(interest_rate * balance) / sum(balance),
-                           sum(net_flow), sum(net_flow) / count(*),
-                           (SELECT sum(balance) FILTER (WHERE d = 1) / sum(balance) FROM r),
-                           (SELECT sum(balance) FILTER (WHERE d = 1) FROM r),
-                           (SELECT 2 * sum(i * balance) / (count(*) * sum(balance)) - (count(*) + 1) / count(*)
-                            FROM r)
-                    FROM {T} WHERE {SQL_WHERE}""").df(),
-        con.sql(f"SELECT account_type, sum(net_flow) FROM {T} WHERE {SQL_WHERE} GROUP BY 1 ORDER BY 1").df(),
-        con.sql(f"SELECT region, sum(net_flow) FROM {T} WHERE {SQL_WHERE} GROUP BY 1 ORDER BY 1").df(),
-        con.sql(f"SELECT risk_tolerance, sum(balance), count(*) FROM {T} GROUP BY 1 ORDER BY 1").df(),
-        con.sql(f"""SELECT activity_date, sum(transaction_amount), sum(repayment_amount)
-                    FROM agg_activity_by_month WHERE {SQL_WHERE} GROUP BY 1 ORDER BY 1""").df(),
-        con.sql(f"""SELECT d, count(*), min(balance), avg(balance), max(balance), sum(balance)
-                    FROM ({ranked}) GROUP BY d ORDER BY d""").df(),
-        con.sql(f"""WITH r AS (SELECT i, count(*) OVER () AS n,
-                                      sum(balance) OVER (ORDER BY i ROWS UNBOUNDED PRECEDING) / sum(balance) OVER ()
-                                          AS share FROM ({ranked}))
-                    SELECT 0.0, 0.0 UNION ALL
-                    SELECT i / n, share FROM r WHERE n <= 1000 OR (i * 1000 // n >= 1 AND
-                                                      ((i * 1000 // n) * n + 999) // 1000 = i)
-                    ORDER BY 1""").df(),
+        data.headline(chosen),
+        data.query(("net_contributions",), ("account_type",), chosen),
+        data.query(("net_contributions",), ("region",), chosen),
+        data.query(("total_balance", "accounts"), ("risk_tolerance",)),
+        data.query(("transaction_volume", "repayment_volume"), ("activity_date",), chosen),
+        data.deciles(chosen),
+        data.lorenz(chosen),
     ]
 
 
-def _median_seconds(run, rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def _ranked_summary_sql(where: str) -> str:
+    """One sort of the filtered balances, summed per decile (NTILE(10) from the top) and Lorenz step."""
+    return f"""
+        WITH ranked AS (
+            SELECT balance, n, row_number() OVER (ORDER BY balance) AS r,
+                   n // 10 AS base, n % 10 AS extra
+            FROM (SELECT balance FROM {T} WHERE {where})
+            CROSS JOIN (SELECT count(*) AS n FROM {T} WHERE {where}))
+        SELECT CASE WHEN n - r < extra * (base + 1) THEN (n - r) // (base + 1)
+                    ELSE extra + (n - r - extra * (base + 1)) // greatest(base, 1) END + 1 AS d,
+               (r - 1) * 1000 // n + 1 AS step,
+               any_value(n) AS n, count(*) AS accounts, sum(balance) AS total, min(balance) AS lo,
+               max(balance) AS hi, max(r) AS last_rank, sum(r * balance) AS weighted
+        FROM ranked GROUP BY 1, 2"""
 
 
-def measure(warehouse: str, rounds: int = 7) -> dict:
+def hand_written_queries(con, where: dict) -> list:
+    """The same numbers in as few passes as a careful SQL author would write: the published rollups for the
+    sums, and one ranked pass, fetched once, for the concentration cards, the deciles and the Lorenz curve."""
+    w = sql_where(where)
+    s = con.sql(_ranked_summary_sql(w)).df()  # noqa: F841  (read below by DuckDB's replacement scan)
+    return [
+        con.sql(f"""SELECT h.*, c.* FROM
+                      (SELECT sum(accounts), sum(balance), sum(loan_amount),
+                              sum(interest_rate_x_balance) / sum(balance), sum(net_flow),
+                              sum(net_flow) / sum(accounts) FROM agg_accounts_by_segment WHERE {w}) h,
+                      (SELECT sum(total) FILTER (WHERE d = 1) / sum(total), sum(total) FILTER (WHERE d = 1),
+                              2 * sum(weighted) / (sum(accounts) * sum(total)) - (sum(accounts) + 1) / sum(accounts)
+                       FROM s) c""").df(),
+        con.sql(f"SELECT account_type, sum(net_flow) FROM agg_accounts_by_segment WHERE {w} "
+                "GROUP BY 1 ORDER BY 1").df(),
+        con.sql(f"SELECT region, sum(net_flow) FROM agg_accounts_by_segment WHERE {w} GROUP BY 1 ORDER BY 1").df(),
+        con.sql("SELECT risk_tolerance, sum(balance), sum(accounts) FROM agg_accounts_by_segment "
+                "GROUP BY 1 ORDER BY 1").df(),
+        con.sql(f"""SELECT activity_date, sum(transaction_amount), sum(repayment_amount)
+                    FROM agg_activity_by_month WHERE {w} GROUP BY 1 ORDER BY 1""").df(),
+        con.sql("""SELECT d, sum(accounts), min(lo), sum(total) / sum(accounts), max(hi), sum(total)
+                   FROM s GROUP BY d ORDER BY d""").df(),
+        con.sql("""SELECT 0.0, 0.0 UNION ALL
+                   SELECT last_rank / n, CASE WHEN last_rank = n THEN 1.0 ELSE
+                          sum(total) OVER (ORDER BY step) / sum(total) OVER () END
+                   FROM (SELECT step, max(last_rank) AS last_rank, any_value(n) AS n, sum(total) AS total
+                         FROM s GROUP BY step)
+                   ORDER BY 1""").df(),
+    ]
+
+
+def assert_same_numbers(ours: list, theirs: list) -> None:
+    """Each answer's numbers, sorted per column: the comparison means nothing unless they agree."""
+    for a, b in zip(ours, theirs, strict=True):
+        a = a.to_frame().T if hasattr(a, "to_frame") else a  # the headline is one row (a Series)
+        a = np.sort(a.select_dtypes("number").to_numpy(float), axis=0)
+        b = np.sort(b.select_dtypes("number").to_numpy(float), axis=0)
+        np.testing.assert_allclose(a, b, rtol=1e-9)
+
+
+def measure(warehouse: str) -> dict:
+    """The layer's and the hand-written set, alternating over the same distinct filter changes."""
+    import duckdb
+
+    import semantic
+
     sl = semantic.connect(f"duckdb://{warehouse}")
     con = duckdb.connect(warehouse, read_only=True)
-    layer, hand = layer_queries(sl), hand_written_queries(con)
-    for ours, theirs in zip(layer, hand):  # the same numbers, or the comparison means nothing
-        a = np.sort(ours.select_dtypes("number").to_numpy(float), axis=0)
-        b = np.sort(theirs.select_dtypes("number").to_numpy(float), axis=0)
-        np.testing.assert_allclose(a, b, rtol=1e-9)
-    layer_s = _median_seconds(lambda: layer_queries(sl), rounds)
-    hand_s = _median_seconds(lambda: hand_written_queries(con), rounds)
-    rows_to_python = max(len(frame) for frame in layer)
+    assert_same_numbers(layer_queries(sl, FILTER_CHANGES[0]), hand_written_queries(con, FILTER_CHANGES[0]))
+    layer_s, hand_s = [], []
+    for where in FILTER_CHANGES[1:]:
+        start = time.perf_counter()
+        layer_queries(sl, where)
+        layer_s.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        hand_written_queries(con, where)
+        hand_s.append(time.perf_counter() - start)
+    layer_ms, hand_ms = statistics.median(layer_s) * 1000, statistics.median(hand_s) * 1000
     sl.close()
     con.close()
-    return {"layer_ms": round(layer_s * 1000), "hand_written_sql_ms": round(hand_s * 1000),
-            "ratio": round(layer_s / hand_s, 2), "max_rows_to_python": rows_to_python,
-            "target": "<= 300 ms, <= 1.3x hand-written SQL"}
+    return {"layer_ms": round(layer_ms), "hand_written_sql_ms": round(hand_ms),
+            "ratio": round(layer_ms / hand_ms, 2), "target": "<= 300 ms, <= 1.3x hand-written SQL"}

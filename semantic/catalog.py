@@ -7,9 +7,9 @@ grain, on a table with exactly one row per unit of that grain:
 - "account":  `int_customer_account_metrics` (one row per account);
 - "customer": the distinct customer rows of the filtered accounts;
 - "activity": `fct_account_activity` (one row per account and month);
-- "distribution": ranks the filtered accounts within each group (windows).
+- "distribution": `balance_summary`, the filtered accounts ranked once within each group.
 
-New metrics of an existing kind are one call of `aggregate`, `ratio`,
+New metrics of an existing kind are one call of `summed`, `aggregate`, `ratio`,
 `weighted_average`, `customer_metric`, `activity_metric` or `distribution`.
 """
 
@@ -28,6 +28,24 @@ FORMATS = ("money", "percent", "ratio", "integer")
 
 
 @dataclass(frozen=True)
+class Sum:
+    """A sum over rows that a rollup can keep per cell: `column` in the rollup, `value` per row (None: count rows).
+
+    A rollup's column holds the sum of `value` per cell, so the sum over cells is the sum over rows.
+    Metrics that share a column name share its value.
+    """
+    column: str
+    value: Callable[[ir.Table], ir.Value] | None = None
+
+    def over_rows(self, rows: ir.Table) -> ir.Scalar:
+        return rows.count() if self.value is None else self.value(rows).sum()
+
+    def over_rollup(self, rollup: ir.Table) -> ir.Scalar:
+        total = rollup[self.column].sum()
+        return total.fill_null(0) if self.value is None else total  # over no cells: 0 rows, a null sum
+
+
+@dataclass(frozen=True)
 class Metric:
     name: str
     description: str
@@ -35,16 +53,25 @@ class Metric:
     grain: str  # one of GRAINS
     # account / customer / activity grain: a reduction over that grain's table
     measure: Callable[[ir.Table], ir.Scalar] | None = None
-    # distribution grain: (filtered accounts, group columns) -> a table with the group columns and a
-    # column `column`; metrics sharing one such function are computed in one pass
+    # distribution grain: (`balance_summary` of the filtered accounts, group columns) -> a table with the
+    # group columns and a column `column`; every distribution metric reads that one ranked pass
     per_group: Callable[[ir.Table, Sequence[str]], ir.Table] | None = None
     column: str | None = None
     # derived dimensions the measure reads (computed over the filtered population first)
     needs: tuple[str, ...] = ()
     # customer grain: the customer attributes the measure reads
     reads: tuple[str, ...] = ()
-    # activity grain: a sum, so it can be read from the monthly rollup (a sum of sums)
-    additive: bool = False
+    # metrics made of sums (`measure` = combine(sums over the rows)): a rollup that keeps the sums per
+    # cell answers them too, as combine(sums over its cells)
+    sums: tuple[Sum, ...] = ()
+    combine: Callable[..., ir.Scalar] | None = None
+
+    @property
+    def additive(self) -> bool:
+        return bool(self.sums)
+
+    def measure_on_rollup(self, rollup: ir.Table) -> ir.Scalar:
+        return self.combine(*[s.over_rollup(rollup) for s in self.sums])
 
 
 @dataclass(frozen=True)
@@ -70,18 +97,34 @@ def aggregate(name, description, format, measure, grain="account") -> Metric:
     return Metric(name, description, format, grain, measure=measure)
 
 
+def _of_sums(name, description, format, grain, sums: tuple[Sum, ...], combine, **fields) -> Metric:
+    return Metric(name, description, format, grain, measure=lambda t: combine(*[s.over_rows(t) for s in sums]),
+                  sums=sums, combine=combine, **fields)
+
+
+def summed(name, description, format, total: Sum, grain="account") -> Metric:
+    """A sum (or a count) over the grain's rows."""
+    return _of_sums(name, description, format, grain, (total,), lambda value: value)
+
+
 def ratio(name, description, format, numerator: str, denominator: str) -> Metric:
     """The ratio of two catalog metrics of one grain, each summed over the whole group first."""
     top, bottom = METRICS[numerator], METRICS[denominator]
     assert top.grain == bottom.grain, f"{name}: {numerator} and {denominator} have different grains"
+    needs = top.needs + bottom.needs
+    if top.additive and bottom.additive:
+        split = len(top.sums)
+        return _of_sums(name, description, format, top.grain, top.sums + bottom.sums,
+                        lambda *v: _safe_divide(top.combine(*v[:split]), bottom.combine(*v[split:])), needs=needs)
     return Metric(name, description, format, top.grain,
-                  measure=lambda t: _safe_divide(top.measure(t), bottom.measure(t)),
-                  needs=top.needs + bottom.needs)
+                  measure=lambda t: _safe_divide(top.measure(t), bottom.measure(t)), needs=needs)
 
 
 def weighted_average(name, description, format, value: str, weight: str) -> Metric:
-    return Metric(name, description, format, "account",
-                  measure=lambda t: _safe_divide((t[value] * t[weight]).sum(), t[weight].sum()))
+    """sum(value x weight) / sum(weight)."""
+    return _of_sums(name, description, format, "account",
+                    (Sum(f"{value}_x_{weight}", lambda t: t[value] * t[weight]), Sum(weight, lambda t: t[weight])),
+                    _safe_divide)
 
 
 def customer_metric(name, description, format, measure, reads: tuple[str, ...] = ()) -> Metric:
@@ -89,16 +132,23 @@ def customer_metric(name, description, format, measure, reads: tuple[str, ...] =
     return Metric(name, description, format, "customer", measure=measure, reads=reads)
 
 
-def activity_metric(name, description, format, measure, additive: bool = False) -> Metric:
-    return Metric(name, description, format, "activity", measure=measure, additive=additive)
+def activity_metric(name, description, format, measure) -> Metric:
+    return Metric(name, description, format, "activity", measure=measure)
 
 
 def distribution_metric(name, description, format, per_group, column: str) -> Metric:
     return Metric(name, description, format, "distribution", per_group=per_group, column=column)
 
 
-def _balance_concentration(table: ir.Table, by: Sequence[str]) -> ir.Table:
-    return distribution.concentration(table, "balance", by, tiles=10)
+def balance_summary(accounts: ir.Table, by: Sequence[str] = (), lorenz_points: int = 1001) -> ir.Table:
+    """The accounts ranked once by balance: the one ranked pass the concentration metrics, the deciles and
+    the Lorenz curve read. No tiebreak is needed: every one of them sums values, and equal values are
+    interchangeable in a sum, so any order of ties gives the same numbers on every backend."""
+    return distribution.ranked_summary(accounts, "balance", by, tiles=10, steps=lorenz_points - 1)
+
+
+def _balance_concentration(summary: ir.Table, by: Sequence[str]) -> ir.Table:
+    return distribution.concentration(summary, by)
 
 
 # ---- the metrics ---------------------------------------------------------------------------------
@@ -110,19 +160,20 @@ def _add(metric: Metric) -> None:
     METRICS[metric.name] = metric
 
 
-_add(aggregate("accounts", "Number of accounts", "integer", lambda t: t.count()))
+_add(summed("accounts", "Number of accounts", "integer", Sum("accounts")))
 _add(customer_metric("customers", "Number of distinct customers", "integer", lambda c: c.count()))
-_add(aggregate("total_balance", "Sum of account balances (assets under management)", "money",
-               lambda t: t.balance.sum()))
+_add(summed("total_balance", "Sum of account balances (assets under management)", "money",
+            Sum("balance", lambda t: t.balance)))
 _add(ratio("avg_balance", "Total balance / number of accounts", "money", "total_balance", "accounts"))
-_add(aggregate("credit_exposure", "Sum of loan amounts", "money", lambda t: t.loan_amount.sum()))
+_add(summed("credit_exposure", "Sum of loan amounts", "money", Sum("loan_amount", lambda t: t.loan_amount)))
 _add(ratio("avg_loan_amount", "Credit exposure / number of accounts", "money", "credit_exposure", "accounts"))
 _add(weighted_average("balance_weighted_rate", "Interest rate weighted by balance: sum(rate x balance) / sum(balance)",
                       "percent", "interest_rate", "balance"))
 _add(weighted_average("loan_weighted_rate",
                       "Interest rate weighted by loan amount: sum(rate x loan) / sum(loan)",
                       "percent", "interest_rate", "loan_amount"))
-_add(aggregate("net_contributions", "Sum of net flows (deposits - withdrawals)", "money", lambda t: t.net_flow.sum()))
+_add(summed("net_contributions", "Sum of net flows (deposits - withdrawals)", "money",
+            Sum("net_flow", lambda t: t.net_flow)))
 _add(ratio("avg_net_contribution", "Net contributions / number of accounts", "money", "net_contributions", "accounts"))
 _add(customer_metric("avg_income", "Mean annual income per customer (each customer counted once)", "money",
                      lambda c: c.income_level.mean(), reads=("income_level",)))
@@ -138,10 +189,10 @@ _add(distribution_metric("top_10_share", "Share of balances held by the richest 
                          "percent", _balance_concentration, "top_share"))
 _add(distribution_metric("gini", "Gini coefficient of balances (0 = equal, 1 = one account holds all)", "ratio",
                          _balance_concentration, "gini"))
-_add(activity_metric("transaction_volume", "Sum of signed monthly transaction amounts (inflows > 0)", "money",
-                     lambda a: a.transaction_amount.sum(), additive=True))
-_add(activity_metric("repayment_volume", "Sum of monthly loan repayments", "money",
-                     lambda a: a.repayment_amount.sum(), additive=True))
+_add(summed("transaction_volume", "Sum of signed monthly transaction amounts (inflows > 0)", "money",
+            Sum("transaction_amount", lambda a: a.transaction_amount), grain="activity"))
+_add(summed("repayment_volume", "Sum of monthly loan repayments", "money",
+            Sum("repayment_amount", lambda a: a.repayment_amount), grain="activity"))
 _add(activity_metric("active_accounts", "Accounts with any activity in the period", "integer",
                      lambda a: a.account_id.nunique()))
 

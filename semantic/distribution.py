@@ -19,24 +19,51 @@ def ntile(table: ir.Table, n: int, order_by, by: Sequence = ()) -> ir.IntegerVal
     Computed from the row's position and its group's size rather than the
     engine's NTILE: DataFusion 51 spreads the larger tiles through the group
     (apache/datafusion#22049), and the tiles must be the same on every backend.
-    With size = n * base + extra, the first `extra` tiles hold base + 1 rows.
     """
     position = ibis.row_number().over(group_by=list(by), order_by=order_by)  # from 0
-    size = table.count().over(group_by=list(by))
+    return _tile(position, table.count().over(group_by=list(by)), n)
+
+
+def _tile(position: ir.IntegerValue, size: ir.IntegerValue, n: int) -> ir.IntegerValue:
+    """NTILE(n) of the row at `position` (from 0) of `size` rows: with size = n * base + extra,
+    the first `extra` tiles hold base + 1 rows."""
     base, extra = size // n, size % n
     in_large_tiles = extra * (base + 1)
     return ibis.ifelse(position < in_large_tiles, position // (base + 1),
                        extra + (position - in_large_tiles) // ibis.greatest(base, 1)) + 1
 
 
-def ascending_rank(value: ir.Column, by: Sequence[str] = ()) -> ir.IntegerValue:
-    """Position 1..n of each row in ascending order of `value` within its group."""
-    return ibis.row_number().over(group_by=list(by), order_by=value) + 1
+def ranked_summary(table: ir.Table, value: str, by: Sequence[str] = (), tiebreak: Sequence[str] = (),
+                   tiles: int = 10, steps: int = 1000) -> ir.Table:
+    """The one ranked pass every distribution measure reads: rows ranked once, then summed by tile and step.
 
-
-def _aggregate(table: ir.Table, by: Sequence[str], **metrics) -> ir.Table:
-    """One row per group of `by`, or one row in all when `by` is empty."""
-    return table.group_by(list(by)).aggregate(**metrics) if by else table.aggregate(**metrics)
+    Each group of `by` is sorted once by (value, tiebreak), ascending: rank i of
+    n. Rows are then summed per (tile, step), at most tiles + steps rows per group:
+    - tile: NTILE(tiles) from the top (tile 1 = the largest values), as SQL's
+      NTILE over the value descending (ties are interchangeable in every sum);
+    - step: the Lorenz step that ends at or after rank i, floor((i - 1) * steps / n) + 1,
+      so step k ends at rank ceil(k * n / steps), and every rank is its own step when n <= steps.
+    Columns: `by`, tile, step, _n (group size), accounts, total, min_value, max_value,
+    last_rank (the step's last rank within this tile) and rank_weighted (sum of i * value).
+    """
+    by = list(by)
+    table = table.select(*dict.fromkeys([*by, value, *tiebreak]))  # windows carry every column they see
+    table = _with_group_size(table, by)  # before ranking: counting the ranked rows would rank them twice
+    order = [table[value], *(table[c] for c in tiebreak)]
+    # + a BIGINT 1: Spark's ROW_NUMBER() is INT (Ibis elides .cast("int64"), it thinks it is int64 already),
+    # and rank * steps would overflow past 2,147,483 rows (ARITHMETIC_OVERFLOW under Spark 4's ANSI mode)
+    ranked = table.mutate(_rank=ibis.row_number().over(group_by=by, order_by=order) + ibis.literal(1).cast("int64"))
+    rank, size, x = ranked._rank, ranked._n, ranked[value]
+    ranked = ranked.mutate(tile=_tile(size - rank, size, tiles), step=(rank - 1) * steps // size + 1)
+    return ranked.group_by([*by, "tile", "step"]).aggregate(
+        _n=size.max(),  # the same in every row of a group: an aggregate, cheaper than a third key
+        accounts=ranked.count(),
+        total=x.sum(),
+        min_value=x.min(),
+        max_value=x.max(),
+        last_rank=ranked._rank.max(),
+        rank_weighted=(ranked._rank * x).sum(),
+    )
 
 
 def _with_group_size(table: ir.Table, by: Sequence[str]) -> ir.Table:
@@ -46,27 +73,22 @@ def _with_group_size(table: ir.Table, by: Sequence[str]) -> ir.Table:
     return table.cross_join(table.aggregate(_n=table.count()))
 
 
-def concentration(table: ir.Table, value: str, by: Sequence[str] = (), tiles: int = 10) -> ir.Table:
-    """How concentrated `value` is in each group, in one sort: columns `by` + `top_balance`, `top_share`, `gini`.
+def concentration(summary: ir.Table, by: Sequence[str] = ()) -> ir.Table:
+    """How concentrated the values of each group are: columns `by` + `top_balance`, `top_share`, `gini`.
 
-    - top_balance / top_share: what tile 1 of NTILE(tiles) ranked richest first
-      holds, i.e. the ceil(n / tiles) largest values (NTILE makes the first tiles
-      the larger ones);
+    From a `ranked_summary`:
+    - top_balance / top_share: what tile 1 holds (the ceil(n / tiles) largest values);
     - gini: with x_1 <= ... <= x_n and total T, 2 * sum(i * x_i) / (n * T) - (n + 1) / n.
-    Both read one ascending rank. Shares are null when the total is 0, gini also
-    when n = 0. Ties do not matter: equal values are interchangeable in both sums.
+    Shares are null when the total is 0, gini also when n = 0.
     """
-    table = table.select(*dict.fromkeys([*by, value]))  # windows carry every column they see: only these
-    ranked = _with_group_size(table.mutate(_rank=ascending_rank(table[value], by)), by)
-    x = ranked[value]
-    in_top_tile = ranked._rank > ranked._n - (ranked._n + tiles - 1) // tiles
+    by = list(by)
     sums = _aggregate(
-        ranked,
+        summary,
         by,
-        _n=ranked.count(),
-        _total=x.sum(),
-        _weighted=(ranked._rank * x).sum(),
-        top_balance=x.sum(where=in_top_tile),
+        _n=summary.accounts.sum(),
+        _total=summary.total.sum(),
+        _weighted=summary.rank_weighted.sum(),
+        top_balance=summary.total.sum(where=summary.tile == 1),
     )
     n = sums._n.cast("float64")
     gini = 2 * sums._weighted / (n * sums._total) - (n + 1) / n
@@ -79,48 +101,41 @@ def concentration(table: ir.Table, value: str, by: Sequence[str] = (), tiles: in
     )
 
 
-def balance_deciles(table: ir.Table, value: str = "balance") -> ir.Table:
-    """Rows cut into NTILE(10) by `value`, richest first: per decile its accounts, min, avg, max and total."""
-    table = table.select(value)  # windows carry every column they see: only this one
-    tiled = table.mutate(balance_decile=ntile(table, 10, ibis.desc(table[value])))
-    column = tiled[value]
+def _aggregate(table: ir.Table, by: Sequence[str], **metrics) -> ir.Table:
+    """One row per group of `by`, or one row in all when `by` is empty."""
+    return table.group_by(list(by)).aggregate(**metrics) if by else table.aggregate(**metrics)
+
+
+def deciles(summary: ir.Table) -> ir.Table:
+    """Per tile of a `ranked_summary` (1 = the largest values): its accounts, min, avg, max and total."""
     return (
-        tiled.group_by("balance_decile")
+        summary.group_by(balance_decile=summary.tile)
         .aggregate(
-            accounts=tiled.count(),
-            min_balance=column.min(),
-            avg_balance=column.mean(),
-            max_balance=column.max(),
-            total_balance=column.sum(),
+            accounts=summary.accounts.sum(),
+            min_balance=summary.min_value.min(),
+            avg_balance=summary.total.sum() / summary.accounts.sum(),
+            max_balance=summary.max_value.max(),
+            total_balance=summary.total.sum(),
         )
         .order_by("balance_decile")
     )
 
 
-def lorenz_curve(table: ir.Table, value: str, points: int = 1001, tiebreak: Sequence[str] = ()) -> ir.Table:
-    """The Lorenz curve of `value` (poorest first): (population_share, balance_share) from (0, 0) to (1, 1).
+def lorenz_curve(summary: ir.Table) -> ir.Table:
+    """The Lorenz curve of an ungrouped `ranked_summary` (poorest first): (population_share, balance_share).
 
-    At most `points` points: all n + 1 when n < points; otherwise, for each
-    step k = 1 .. points - 1, the first rank i at or after k * n / (points - 1).
-    Rank and running sum share one ordering (value, then `tiebreak`), so equal
-    values cannot swap places between the two windows.
+    One point per step, at the step's last rank, after the origin (0, 0): all
+    n + 1 points when n <= steps, else steps + 1. The running total is a sum
+    of step totals (at most `steps` rows), so no window runs over the rows.
     """
-    steps = points - 1
-    table = table.select(value, *tiebreak)  # windows carry every column they see: only these
-    order = [table[value], *(table[c] for c in tiebreak)]
-    ranked = table.mutate(
-        # + a BIGINT 1: Spark's ROW_NUMBER() is INT (Ibis elides .cast("int64"), it thinks it is int64 already),
-        # and _rank * steps would overflow past 2,147,483 rows (ARITHMETIC_OVERFLOW under Spark 4's ANSI mode)
-        _rank=ibis.row_number().over(order_by=order) + ibis.literal(1).cast("int64"),
-        _running=table[value].sum().over(order_by=order, rows=(None, 0)),
-    ).cross_join(table.aggregate(_n=table[value].count(), _total=table[value].sum()))  # cheaper than windows
-    step = (ranked._rank * steps) // ranked._n  # the only step whose first rank can be this rank
-    first_rank_of_step = (step * ranked._n + steps - 1) // steps
-    kept = ranked.filter((ranked._n <= steps) | ((step >= 1) & (first_rank_of_step == ranked._rank)))
-    curve = kept.select(
-        population_share=kept._rank / kept._n.cast("float64"),
+    steps = summary.group_by("step").aggregate(
+        _n=summary._n.max(), _rank=summary.last_rank.max(), _total=summary.total.sum())
+    steps = steps.mutate(_running=steps._total.sum().over(order_by=steps.step, rows=(None, 0)),
+                         _grand_total=steps._total.sum().over())
+    curve = steps.select(
+        population_share=steps._rank / steps._n.cast("float64"),
         # The last point is (1, 1) by definition: no running-sum rounding there.
-        balance_share=ibis.ifelse(kept._rank == kept._n, 1.0, kept._running / kept._total),
+        balance_share=ibis.ifelse(steps._rank == steps._n, 1.0, steps._running / steps._grand_total),
     )
-    origin = ibis.memtable({"population_share": [0.0], "balance_share": [0.0]})
+    origin = ibis.literal(0.0).name("population_share").as_table().mutate(balance_share=ibis.literal(0.0))
     return origin.union(curve).order_by("population_share")

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 
 from semantic import backends, config, distribution
-from semantic.catalog import DIMENSIONS, METRICS, Dimension, Metric
+from semantic.catalog import DIMENSIONS, METRICS, Dimension, Metric, balance_summary
+from semantic.compiled import CompiledShapes
 from semantic.query import (
+    ACCOUNTS_ROLLUP_TABLE,
     ACCOUNTS_TABLE,
     ACTIVITY_ROLLUP_TABLE,
     ACTIVITY_TABLE,
     QueryError,
     Request,
     compile_request,
+    distribution_part,
     filtered_accounts,
     unknown_name_error,
     validate,
@@ -32,9 +39,16 @@ class SemanticLayer:
             raise QueryError(f"no warehouse at {config.masked_url(self.url)}: run `fintech build` first")
         self.con = backends.open_warehouse(self.url, read_only=read_only)
         names = [ACCOUNTS_TABLE, ACTIVITY_TABLE]
-        if ACTIVITY_ROLLUP_TABLE in self.con.list_tables():  # warehouses built before the rollup existed lack it
-            names.append(ACTIVITY_ROLLUP_TABLE)
+        published = self.con.list_tables()
+        names += [t for t in (ACCOUNTS_ROLLUP_TABLE, ACTIVITY_ROLLUP_TABLE) if t in published]  # older builds lack them
         self._tables = {name: self.con.table(name) for name in names}
+        # The ranked pass (`balance_summary`) of recent requests, fetched: the cards, the deciles and the
+        # Lorenz curve of one filter read one sort. A few thousand rows each, finished in in-process DuckDB
+        # by the same Ibis definitions, compiled once per shape of request.
+        self._summaries: OrderedDict[tuple, pa.Table] = OrderedDict()
+        self._local = duckdb.connect()
+        self._compiled: dict[tuple, str] = {}
+        self._shapes = CompiledShapes(self.con)
 
     def __repr__(self) -> str:
         return f"SemanticLayer({config.masked_url(self.url)!r})"
@@ -69,8 +83,27 @@ class SemanticLayer:
         return compile_request(self._tables, Request.of(metrics, by, where, time_grain))
 
     def query(self, metrics, by=(), where=None, time_grain: str = "month") -> pd.DataFrame:
-        """A DataFrame: one column per `by` dimension, then one per metric, in the order asked."""
-        return self.to_ibis(metrics, by, where, time_grain).to_pyarrow().to_pandas()
+        """A DataFrame: one column per `by` dimension, then one per metric, in the order asked.
+
+        Same numbers as `to_ibis` (the same definitions); distribution metrics are read from the
+        shared ranked pass of these filters, the rest in one query in the warehouse.
+        """
+        request = Request.of(metrics, by, where, time_grain)
+        validate(request)
+        by = list(request.by)
+        ranked = [METRICS[m] for m in request.metrics if METRICS[m].grain == "distribution"]
+        rest = tuple(m for m in request.metrics if METRICS[m].grain != "distribution")
+        if not ranked:
+            return self._fetch(request)
+        result = self._from_summary(self._summary(request.where, by), ("metrics", *by, "|", *request.metrics),
+                                    lambda summary: distribution_part(summary, by, ranked))
+        if rest:
+            others = self._fetch(dataclasses.replace(request, metrics=rest))
+            # `others` holds every group of the filtered accounts, in the warehouse's order
+            result = others.merge(result, on=by, how="left") if by else pd.concat([others, result], axis=1)
+        elif by:
+            result = result.sort_values(by, ignore_index=True)
+        return result[[*by, *request.metrics]]
 
     def sql(self, metrics, by=(), where=None, time_grain: str = "month") -> str:
         """The SQL the connected backend runs for a request."""
@@ -78,15 +111,50 @@ class SemanticLayer:
 
     def deciles(self, where: Mapping | None = None) -> pd.DataFrame:
         """Balance deciles (1 = richest) of the filtered accounts: 10 rows at most."""
-        return distribution.balance_deciles(self._accounts(where)).to_pyarrow().to_pandas()
+        return self._from_summary(self._summary(Request.of((), where=where).where), ("deciles",),
+                                  distribution.deciles)
 
     def lorenz(self, where: Mapping | None = None, points: int = 1001) -> pd.DataFrame:
         """The Lorenz curve of the filtered balances: at most `points` points from (0, 0) to (1, 1)."""
         if points < 2:
             raise QueryError("a Lorenz curve needs at least 2 points")
-        curve = distribution.lorenz_curve(self._accounts(where), "balance", points, tiebreak=["account_id"])
-        curve = curve.to_pyarrow().to_pandas()
+        curve = self._from_summary(self._summary(Request.of((), where=where).where, lorenz_points=points),
+                                   ("lorenz",), distribution.lorenz_curve)
         return curve.iloc[0:0] if len(curve) == 1 else curve  # only the origin: no accounts, no curve
+
+    def _summary(self, where: tuple, by: Sequence[str] = (), lorenz_points: int = 1001) -> pa.Table:
+        """`balance_summary` of the accounts passing `where`, fetched once for the last few filters."""
+        key = (repr(where), tuple(by), lorenz_points)  # equal reprs, equal filters (lists are not hashable)
+        if key not in self._summaries:
+            validate(Request(("accounts",), tuple(by), where))
+
+            def ranked_pass(bound_where):
+                request = Request(("accounts",), tuple(by), bound_where)
+                return balance_summary(filtered_accounts(self._tables[ACCOUNTS_TABLE], request), by, lorenz_points)
+
+            self._summaries[key] = self._shapes.fetch(("ranked pass", tuple(by), lorenz_points), where, ranked_pass)
+            while len(self._summaries) > 32:
+                self._summaries.popitem(last=False)
+        self._summaries.move_to_end(key)
+        return self._summaries[key]
+
+    def _from_summary(self, summary: pa.Table, shape: tuple, answer) -> pd.DataFrame:
+        """`answer(summary table)`, an Ibis expression, run on a fetched summary in in-process DuckDB."""
+        shape = (*shape, summary.schema)
+        if shape not in self._compiled:
+            unbound = ibis.table(ibis.Schema.from_pyarrow(summary.schema), name="balance_summary")
+            self._compiled[shape] = str(ibis.to_sql(answer(unbound), dialect="duckdb"))
+        self._local.register("balance_summary", summary)
+        try:
+            return self._local.sql(self._compiled[shape]).df()
+        finally:
+            self._local.unregister("balance_summary")
+
+    def _fetch(self, request: Request) -> pd.DataFrame:
+        """The answer to `request` from the warehouse, compiled once per shape of request."""
+        kind = ("request", request.metrics, request.by, request.time_grain)
+        build = lambda where: compile_request(self._tables, dataclasses.replace(request, where=where))  # noqa: E731
+        return self._shapes.fetch(kind, request.where, build).to_pandas()
 
     def accounts(self, where: Mapping | None = None) -> pd.DataFrame:
         """The filtered rows of int_customer_account_metrics (one per account): for exports, not for charts."""

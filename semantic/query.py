@@ -16,12 +16,13 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from semantic.catalog import DIMENSIONS, METRICS, TIME_GRAINS, Metric
-from semantic.models.intermediate import ROLLUP_DIMENSIONS
+from semantic.catalog import DIMENSIONS, METRICS, TIME_GRAINS, Metric, balance_summary
+from semantic.models.rollups import ROLLUP_DIMENSIONS
 
 ACCOUNTS_TABLE = "int_customer_account_metrics"
 ACTIVITY_TABLE = "fct_account_activity"
 ACTIVITY_ROLLUP_TABLE = "agg_activity_by_month"
+ACCOUNTS_ROLLUP_TABLE = "agg_accounts_by_segment"
 
 
 class QueryError(ValueError):
@@ -79,7 +80,9 @@ def compile_request(tables: Mapping[str, ir.Table], request: Request) -> ir.Tabl
 
     parts: list[ir.Table] = []
     account_metrics = [m for m in metrics if m.grain == "account"]
-    if account_metrics:
+    if account_metrics and ACCOUNTS_ROLLUP_TABLE in tables and rollup_answers(request, account_metrics):
+        parts.append(_aggregate_rollup(rollup_rows(tables[ACCOUNTS_ROLLUP_TABLE], request), by, account_metrics))
+    elif account_metrics:
         parts.append(_aggregate(accounts, by, account_metrics))
     customer_metrics = [m for m in metrics if m.grain == "customer"]
     if customer_metrics:
@@ -87,16 +90,12 @@ def compile_request(tables: Mapping[str, ir.Table], request: Request) -> ir.Tabl
         attributes = [a for m in customer_metrics for a in m.reads]
         customers = accounts.select(*dict.fromkeys([*by, "customer_id", *attributes])).distinct()
         parts.append(_aggregate(customers, by, customer_metrics))
-    distribution_metrics: dict = {}
-    for m in metrics:
-        if m.grain == "distribution":  # metrics of one distribution table: one pass over the accounts
-            distribution_metrics.setdefault(m.per_group, []).append(m)
-    for per_group, these in distribution_metrics.items():
-        table = per_group(accounts, by)
-        parts.append(table.select(*by, **{m.name: table[m.column] for m in these}))
+    distribution_metrics = [m for m in metrics if m.grain == "distribution"]
+    if distribution_metrics:
+        parts.append(distribution_part(balance_summary(accounts, by), by, distribution_metrics))
     activity_metrics = [m for m in metrics if m.grain == "activity"]
     if activity_metrics and ACTIVITY_ROLLUP_TABLE in tables and rollup_answers(request, activity_metrics):
-        parts.append(_aggregate(rollup_rows(tables[ACTIVITY_ROLLUP_TABLE], request), by, activity_metrics))
+        parts.append(_aggregate_rollup(rollup_rows(tables[ACTIVITY_ROLLUP_TABLE], request), by, activity_metrics))
     elif activity_metrics:
         parts.append(_aggregate(activity_rows(tables[ACTIVITY_TABLE], accounts, request), by, activity_metrics))
 
@@ -111,6 +110,20 @@ def compile_request(tables: Mapping[str, ir.Table], request: Request) -> ir.Tabl
             result = result.cross_join(part)
     result = result.select(*by, *request.metrics)
     return result.order_by(by) if by else result
+
+
+def distribution_part(summary: ir.Table, by: Sequence[str], metrics: list[Metric]) -> ir.Table:
+    """Distribution metrics from `balance_summary` (the accounts ranked once): columns `by` then the metrics.
+
+    `summary` is the ranked pass as an expression, or its result already fetched
+    (the layer shares one per filter among the cards, the deciles and the Lorenz curve).
+    """
+    by, result = list(by), None
+    for per_group in dict.fromkeys(m.per_group for m in metrics):  # metrics of one table: one aggregation
+        table = per_group(summary, by)
+        part = table.select(*by, **{m.name: table[m.column] for m in metrics if m.per_group is per_group})
+        result = part if result is None else (result.join(part, by) if by else result.cross_join(part))
+    return result
 
 
 def filtered_accounts(accounts: ir.Table, request: Request) -> ir.Table:
@@ -143,11 +156,11 @@ def activity_rows(activity: ir.Table, accounts: ir.Table, request: Request) -> i
     return _at_time_grain(rows, request)
 
 
-def rollup_answers(request: Request, activity_metrics: list[Metric]) -> bool:
-    """Can the monthly rollup answer these activity metrics exactly? Sums only, sliced and filtered by its
-    dimensions only (no date range: the fact's dates are month-ends, the rollup's are month starts)."""
+def rollup_answers(request: Request, metrics: list[Metric]) -> bool:
+    """Can a rollup answer these metrics exactly? Sums only, sliced and filtered by its dimensions only
+    (and by month, for activity; no date range: the fact's dates are month-ends, the rollup's month starts)."""
     allowed = set(ROLLUP_DIMENSIONS)
-    return (all(m.additive for m in activity_metrics)
+    return (all(m.additive for m in metrics)
             and set(request.by) <= allowed | {"activity_date"}
             and {name for name, _ in request.where} <= allowed)
 
@@ -162,6 +175,11 @@ def _at_time_grain(rows: ir.Table, request: Request) -> ir.Table:
     if "activity_date" in request.by:
         rows = rows.mutate(activity_date=rows.activity_date.truncate(TIME_GRAINS[request.time_grain]))
     return rows
+
+
+def _aggregate_rollup(rollup: ir.Table, by: list[str], metrics: list[Metric]) -> ir.Table:
+    measures = {m.name: m.measure_on_rollup(rollup) for m in metrics}
+    return rollup.group_by(by).aggregate(**measures) if by else rollup.aggregate(**measures)
 
 
 def _aggregate(table: ir.Table, by: list[str], metrics: list[Metric]) -> ir.Table:

@@ -76,6 +76,15 @@ def int_customer_account_metrics(stg: pd.DataFrame) -> pd.DataFrame:
     return t.sort_values("account_id").reset_index(drop=True)
 
 
+def agg_accounts_by_segment(m: pd.DataFrame) -> pd.DataFrame:
+    t = m.assign(interest_rate_x_balance=m.interest_rate * m.balance,
+                 interest_rate_x_loan_amount=m.interest_rate * m.loan_amount)
+    return t.groupby(["region", "risk_tolerance", "account_type"], as_index=False).agg(
+        accounts=("account_id", "size"), balance=("balance", "sum"), loan_amount=("loan_amount", "sum"),
+        interest_rate_x_balance=("interest_rate_x_balance", "sum"), net_flow=("net_flow", "sum"),
+        interest_rate_x_loan_amount=("interest_rate_x_loan_amount", "sum"))
+
+
 def agg_activity_by_month(stg: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
     dims = ["region", "risk_tolerance", "account_type"]
     a = fct_account_activity(stg).merge(m[["account_id", *dims]], on="account_id")
@@ -174,6 +183,7 @@ def all_tables(csv_path) -> dict[str, pd.DataFrame]:
         "fct_customer_account_snapshot": fct_customer_account_snapshot(stg),
         "fct_account_activity": fct_account_activity(stg),
         "int_customer_account_metrics": m,
+        "agg_accounts_by_segment": agg_accounts_by_segment(m),
         "agg_activity_by_month": agg_activity_by_month(stg, m),
         "kpi_balance_deciles": kpi_balance_deciles(m),
         "kpi_wealth_concentration": kpi_wealth_concentration(m),

@@ -1,4 +1,4 @@
-"""Intermediate: one row per account with every slicing attribute and row-level ratio; monthly activity rolled up."""
+"""Intermediate: one row per account with every slicing attribute and row-level ratio."""
 
 from __future__ import annotations
 
@@ -28,19 +28,3 @@ def int_customer_account_metrics(
         loan_to_balance=ratio_or_null(joined.loan_amount, joined.balance),
         investment_to_balance=ratio_or_null(joined.investments, joined.balance),
     )
-
-
-# The dashboard's filters: the activity rollup keeps them, so a filtered activity chart reads a few
-# thousand rows instead of every observation (semantic/query.py uses it when a request allows).
-ROLLUP_DIMENSIONS = ("region", "risk_tolerance", "account_type")
-
-
-def agg_activity_by_month(fct_account_activity: ir.Table, int_customer_account_metrics: ir.Table) -> ir.Table:
-    """Activity sums per month and filter combination: same column names as the fact, so the catalog's
-    additive measures (sums) read it unchanged; a sum of these sums is the sum of the observations."""
-    accounts = int_customer_account_metrics.select("account_id", *ROLLUP_DIMENSIONS)
-    rows = fct_account_activity.join(accounts, "account_id")
-    return rows.group_by(activity_date=rows.activity_date.truncate("M"), **{d: rows[d] for d in ROLLUP_DIMENSIONS}
-                         ).aggregate(transaction_amount=rows.transaction_amount.sum(),
-                                     repayment_amount=rows.repayment_amount.sum(),
-                                     observations=rows.count())

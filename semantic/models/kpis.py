@@ -10,6 +10,7 @@ import ibis
 import ibis.expr.types as ir
 
 from semantic import distribution
+from semantic.catalog import balance_summary
 from semantic.models.raw import RISK_TOLERANCES
 from semantic.query import ACCOUNTS_TABLE, Request, compile_request
 
@@ -27,7 +28,7 @@ def _in_risk_order(table: ir.Table) -> ir.Table:
 
 def kpi_balance_deciles(int_customer_account_metrics: ir.Table) -> ir.Table:
     """Accounts cut into NTILE(10) by balance, richest first: decile 1 holds the top 10%."""
-    return distribution.balance_deciles(int_customer_account_metrics)
+    return distribution.deciles(balance_summary(int_customer_account_metrics))
 
 
 def kpi_wealth_concentration(int_customer_account_metrics: ir.Table) -> ir.Table:
@@ -64,4 +65,4 @@ def kpi_leverage_by_risk_tolerance(int_customer_account_metrics: ir.Table) -> ir
 
 
 def kpi_lorenz_curve(int_customer_account_metrics: ir.Table) -> ir.Table:
-    return distribution.lorenz_curve(int_customer_account_metrics, "balance", points=1001, tiebreak=["account_id"])
+    return distribution.lorenz_curve(balance_summary(int_customer_account_metrics, lorenz_points=1001))

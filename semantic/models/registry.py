@@ -6,7 +6,7 @@ the table it produces and its parameters name the tables it reads
 """
 
 from semantic.models.core import dim_account, dim_customer, fct_account_activity, fct_customer_account_snapshot
-from semantic.models.intermediate import agg_activity_by_month, int_customer_account_metrics
+from semantic.models.intermediate import int_customer_account_metrics
 from semantic.models.kpis import (
     kpi_balance_deciles,
     kpi_leverage_by_risk_tolerance,
@@ -14,6 +14,7 @@ from semantic.models.kpis import (
     kpi_portfolio_by_risk_tolerance,
     kpi_wealth_concentration,
 )
+from semantic.models.rollups import agg_accounts_by_segment, agg_activity_by_month
 from semantic.models.staging import stg_fintech_data
 
 RAW_TABLE = "raw_fintech_data"
@@ -25,6 +26,7 @@ MODELS = (
     fct_customer_account_snapshot,
     fct_account_activity,
     int_customer_account_metrics,
+    agg_accounts_by_segment,
     agg_activity_by_month,
     kpi_balance_deciles,
     kpi_wealth_concentration,

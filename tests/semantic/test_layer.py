@@ -128,8 +128,11 @@ def test_errors_name_the_problem(layer, call, words):
 
 def test_sql_and_ibis_expression(layer):
     sl, _, _ = layer
-    sql = sl.sql(["total_balance"], by=["region"], where={"risk_tolerance": "High"})
+    sql = sl.sql(["total_balance"], by=["loan_status"], where={"risk_tolerance": "High"})
     assert "SUM" in sql.upper() and "int_customer_account_metrics" in sql
+    # sums sliced and filtered by the dashboard's filters only: read from the rollup
+    sql = sl.sql(["total_balance"], by=["region"], where={"risk_tolerance": "High"})
+    assert "agg_accounts_by_segment" in sql and "int_customer_account_metrics" not in sql
     assert list(sl.to_ibis(["gini", "accounts"], by=["region"]).columns) == ["region", "gini", "accounts"]
 
 

@@ -9,10 +9,11 @@ from tests import reference
 from tests.compare import assert_frames_close
 from tests.conftest import read_tables
 
-# The spec's eleven tables, and the monthly activity rollup the dashboard reads (a materialization, issue 7).
+# The spec's eleven tables, and the two rollups the dashboard reads (materializations, issue 7).
 TABLES = [
     "stg_fintech_data", "dim_customer", "dim_account", "fct_customer_account_snapshot",
-    "fct_account_activity", "int_customer_account_metrics", "agg_activity_by_month", "kpi_balance_deciles",
+    "fct_account_activity", "int_customer_account_metrics", "agg_accounts_by_segment", "agg_activity_by_month",
+    "kpi_balance_deciles",
     "kpi_wealth_concentration", "kpi_portfolio_by_risk_tolerance", "kpi_leverage_by_risk_tolerance",
     "kpi_lorenz_curve",
 ]
