@@ -47,7 +47,9 @@ def storage(url: str) -> str:
 # Operations a backend lacks in Ibis 12, where a check or a model has no exact other way; each with what
 # covers for it. Everything else runs everywhere (docs/backends.md shows the proof).
 LACKING = {
-    "sqlite": {"array filter": "SQLite has no arrays; the loader ran these checks in DuckDB before loading"},
+    "sqlite": {"array filter": "SQLite has no arrays; the loader ran these checks in DuckDB before loading",
+               "translate to nothing": "Ibis' SQLite TRANSLATE (a Python function) cannot delete characters: "
+                                       "staging chains REPLACEs instead"},
     "datafusion": {"array filter": "no ArrayFilter in Ibis' DataFusion compiler; the loader ran these checks "
                                    "in DuckDB before loading"},
 }
