@@ -51,6 +51,7 @@ def _frozen(doc):
 
 
 def create_app() -> pn.template.BaseTemplate:
+    data.pin_session()  # this page reads the warehouse published now, even across a rebuild
     filters = Filters()
     if pn.state.location is not None:
         filters.link_to_url(pn.state.location)

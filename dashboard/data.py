@@ -1,8 +1,9 @@
 """What the dashboard asks of the semantic layer, cached on plain filter values.
 
-One read-only layer per process, used under a lock (Ibis backends are not
-thread-safe: shared/STACK.md); results are cached by the filter values
-themselves, so every session with the same filters shares them.
+One read-only layer per published version of the warehouse, used under a lock
+(Ibis backends are not thread-safe: shared/STACK.md). Each session reads the
+version published when it opened (`pin_session`); results are cached by version
+and filter values, so every session with the same filters shares them.
 """
 
 from __future__ import annotations
@@ -11,16 +12,21 @@ import functools
 import threading
 
 import pandas as pd
+import panel as pn
 
 import semantic
-from semantic import config
+from semantic import backends, config
 
 # The cards and the banner: asked as one query, so the sections share one result per filter.
 HEADLINE_METRICS = ("accounts", "total_balance", "credit_exposure", "balance_weighted_rate",
                     "net_contributions", "avg_net_contribution", "top_10_share", "top_10_balance", "gini")
 
-_lock = threading.Lock()
-_layers: dict[str, semantic.SemanticLayer] = {}
+_lock = threading.RLock()
+# A published warehouse as one version of it: (url, semantic.backends.version(url)).
+Warehouse = tuple[str, object]
+_layers: dict[Warehouse, semantic.SemanticLayer] = {}
+_newest: dict[str, Warehouse] = {}
+_pinned: dict[str, Warehouse] = {}  # session id -> the version its page reads
 
 # A filter selection as plain, hashable values: ((dimension, (value, ...)), ...), sorted.
 Where = tuple[tuple[str, tuple], ...]
@@ -35,23 +41,99 @@ def _as_filters(where: Where) -> dict[str, list]:
     return {dimension: list(values) for dimension, values in where}
 
 
-def layer(url: str | None = None) -> semantic.SemanticLayer:
-    url = config.backend_url(url)
+def pin_session() -> None:
+    """Make this session read the warehouse published now, for as long as it lives.
+
+    A rebuild publishes a new version while pages are open: each open page keeps
+    its numbers (never half old, half new), and pages opened afterwards read the
+    new one. The version is let go when the session ends.
+    """
+    session = _session_id()
+    if session is None:
+        return
     with _lock:
-        if url not in _layers:
-            _layers[url] = semantic.connect(url)
-        return _layers[url]
+        _pinned[session] = _published_now()
+    pn.state.curdoc.on_session_destroyed(lambda _context: _release(session))
 
 
-def _ask(method: str, *args, **kwargs) -> pd.DataFrame:
-    sl = layer()
+def _session_id() -> str | None:
+    doc = pn.state.curdoc
+    context = getattr(doc, "session_context", None) if doc is not None else None
+    return getattr(context, "id", None)
+
+
+def _published_now() -> Warehouse:
+    url = config.backend_url(None)
+    return url, backends.version(url)
+
+
+def _warehouse() -> Warehouse:
+    """The version this session reads: its pinned one, or (outside a session) the one published now."""
     with _lock:
-        return getattr(sl, method)(*args, **kwargs)
+        return _pinned.get(_session_id()) or _published_now()
 
 
+def _release(session: str) -> None:
+    with _lock:
+        _pinned.pop(session, None)
+        _close_unused()
+
+
+def _close_unused() -> None:
+    """Close the layers of versions that are neither the newest nor read by a session."""
+    keep = set(_pinned.values()) | set(_newest.values())
+    for warehouse in [w for w in _layers if w not in keep]:
+        _layers.pop(warehouse).close()
+
+
+def layer(warehouse: Warehouse | None = None) -> semantic.SemanticLayer:
+    warehouse = warehouse or _warehouse()
+    with _lock:
+        if warehouse not in _layers:
+            _layers[warehouse] = semantic.connect(warehouse[0])
+            _newest[warehouse[0]] = warehouse
+            _close_unused()
+        return _layers[warehouse]
+
+
+def _ask(warehouse: Warehouse, method: str, *args, **kwargs) -> pd.DataFrame:
+    with _lock:
+        return getattr(layer(warehouse), method)(*args, **kwargs)
+
+
+# Answers are cached by warehouse version and plain filter values: sessions reading one version share them.
 @functools.lru_cache(maxsize=512)
+def _query(warehouse: Warehouse, metrics: tuple[str, ...], by: tuple[str, ...], where: Where, time_grain: str):
+    return _ask(warehouse, "query", list(metrics), by=list(by), where=_as_filters(where), time_grain=time_grain)
+
+
+@functools.lru_cache(maxsize=128)
+def _deciles(warehouse: Warehouse, where: Where) -> pd.DataFrame:
+    return _ask(warehouse, "deciles", where=_as_filters(where))
+
+
+@functools.lru_cache(maxsize=128)
+def _lorenz(warehouse: Warehouse, where: Where) -> pd.DataFrame:
+    return _ask(warehouse, "lorenz", where=_as_filters(where))
+
+
+@functools.lru_cache(maxsize=16)
+def _dimension_values(warehouse: Warehouse, name: str) -> list:
+    return _ask(warehouse, "dimension_values", name)
+
+
+@functools.lru_cache(maxsize=64)
+def _metric_sql(warehouse: Warehouse, metric: str) -> str:
+    return _ask(warehouse, "sql", [metric])
+
+
+def clear_caches() -> None:
+    for cached in (_query, _deciles, _lorenz, _dimension_values, _metric_sql):
+        cached.cache_clear()
+
+
 def query(metrics: tuple[str, ...], by: tuple[str, ...] = (), where: Where = (), time_grain: str = "month"):
-    return _ask("query", list(metrics), by=list(by), where=_as_filters(where), time_grain=time_grain)
+    return _query(_warehouse(), metrics, by, where, time_grain)
 
 
 def headline(where: Where = ()) -> pd.Series:
@@ -59,29 +141,25 @@ def headline(where: Where = ()) -> pd.Series:
     return query(HEADLINE_METRICS, where=where).iloc[0]
 
 
-@functools.lru_cache(maxsize=128)
 def deciles(where: Where = ()) -> pd.DataFrame:
-    return _ask("deciles", where=_as_filters(where))
+    return _deciles(_warehouse(), where)
 
 
-@functools.lru_cache(maxsize=128)
 def lorenz(where: Where = ()) -> pd.DataFrame:
-    return _ask("lorenz", where=_as_filters(where))
+    return _lorenz(_warehouse(), where)
 
 
-@functools.lru_cache(maxsize=16)
 def dimension_values(name: str) -> list:
-    return _ask("dimension_values", name)
+    return _dimension_values(_warehouse(), name)
+
+
+def metric_sql(metric: str) -> str:
+    return _metric_sql(_warehouse(), metric)
 
 
 def accounts(where: Where = ()) -> pd.DataFrame:
     """Account-level rows for the CSV export: not cached (large, and asked for rarely)."""
-    return _ask("accounts", where=_as_filters(where))
-
-
-@functools.lru_cache(maxsize=64)
-def metric_sql(metric: str) -> str:
-    return _ask("sql", [metric])
+    return _ask(_warehouse(), "accounts", where=_as_filters(where))
 
 
 def backend_label() -> str:

@@ -31,11 +31,16 @@ class BuiltTable:
     seconds: float
 
 
-def build(source: Path, url: str, echo: Callable[[str], None] = print) -> list[BuiltTable]:
-    """Build every model from `source` and publish them at `url` in one step."""
+def build(source: Path, url: str, echo: Callable[[str], None] = print, memory: str | None = None) -> list[BuiltTable]:
+    """Build every model from `source` and publish them at `url` in one step.
+
+    `memory`: what DuckDB may hold before it spills to the build's temporary directory (semantic/config.py).
+    """
     echo(f"building {len(MODELS)} tables from {source} into {masked_url(url)}")
     publication = publish.begin(url)
     try:
+        if memory and publication.con.name == "duckdb":
+            publication.con.raw_sql(f"SET memory_limit = '{memory}'")  # checked: a size, nothing else
         built = _materialize(publication, Path(source), echo)
         publication.commit()
     except BaseException:

@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--backend", default=None, metavar="URL",
                        help=f"Ibis connection URL (default: ${config.BACKEND_ENV}, "
                             "else the DuckDB file under data/warehouse/)")
+    build.add_argument("--memory-limit", default=None, metavar="SIZE",
+                       help=f"memory DuckDB may use before spilling to disk (default: ${config.BUILD_MEMORY_ENV}, "
+                            f"else {config.DEFAULT_BUILD_MEMORY})")
     build.set_defaults(run=_build)
 
     validate = commands.add_parser("validate", help="run every expectation suite on the published warehouse")
@@ -56,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="build and validate the warehouse if needed, then serve the dashboard")
     serve.add_argument("--port", type=int, default=5006)
     serve.add_argument("--backend", default=None, metavar="URL", help="Ibis connection URL (as for build)")
+    serve.add_argument("--basic-auth", action="store_true",
+                       help="ask for a login: the password (or a JSON file of users) in FINTECH_BASIC_AUTH, "
+                            "the cookie-signing secret in FINTECH_COOKIE_SECRET")
     serve.set_defaults(run=_serve)
 
     query = commands.add_parser("query", help="ask the semantic layer for metrics by dimensions, under filters")
@@ -92,7 +98,7 @@ def _build(args) -> int:
     url = config.backend_url(args.backend)
     source = args.source or config.default_source()
     try:
-        build(source, url, echo=lambda line: print(line, flush=True))
+        build(source, url, echo=lambda line: print(line, flush=True), memory=config.build_memory(args.memory_limit))
     except ContractViolation as e:
         _error(f"build: {e.report()}\nnothing was built; the published warehouse is unchanged")
         return EXIT_REFUSED
@@ -129,7 +135,7 @@ def _validate(args) -> int:
 def _serve(args) -> int:
     from pipelines.serve import serve
 
-    return serve(config.backend_url(args.backend), args.port)
+    return serve(config.backend_url(args.backend), args.port, basic_auth=args.basic_auth)
 
 
 def _query(args) -> int:

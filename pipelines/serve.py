@@ -21,10 +21,24 @@ def warehouse_is_stale(url: str, source: Path) -> bool:
     return source.exists() and path.stat().st_mtime < source.stat().st_mtime
 
 
-def serve(url: str, port: int) -> int:
+BASIC_AUTH_ENV, COOKIE_SECRET_ENV = "FINTECH_BASIC_AUTH", "FINTECH_COOKIE_SECRET"
+
+
+def login_settings() -> dict[str, str]:
+    """Panel's basic auth, from the environment (never the command line, which `ps` shows to every user)."""
+    missing = [name for name in (BASIC_AUTH_ENV, COOKIE_SECRET_ENV) if not os.environ.get(name)]
+    if missing:
+        raise SystemExit(f"fintech serve --basic-auth: set {' and '.join(missing)} (the password or a JSON file "
+                         "of users, and a long random secret that signs the login cookie)")
+    return {"PANEL_BASIC_AUTH": os.environ[BASIC_AUTH_ENV], "PANEL_COOKIE_SECRET": os.environ[COOKIE_SECRET_ENV]}
+
+
+def serve(url: str, port: int, basic_auth: bool = False) -> int:
     source = config.default_source()
     fintech = [sys.executable, "-m", "pipelines"]
     env = {**os.environ, config.BACKEND_ENV: url}
+    if basic_auth:
+        env.update(login_settings())
     if warehouse_is_stale(url, source):
         print(f"building the warehouse from {source}", flush=True)
         if subprocess.call([*fintech, "build", "--source", str(source)], env=env) != 0:

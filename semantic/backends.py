@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 import ibis
+import sqlglot
 
 from semantic.config import backend_name, masked_url, url_path
 
@@ -27,6 +28,8 @@ STORAGE = {"duckdb": "file", "sqlite": "file", "postgres": "server", "datafusion
 SPARK_MASTER_ENV = "FINTECH_SPARK_MASTER"
 WITHOUT_ARRAYS = {"sqlite"}  # no array type at all: lists are kept as text (semantic/models/lists.py)
 CURRENT = "current"
+# Readers cannot write, whatever their rights: the session refuses it.
+READ_ONLY_SESSION = {"sqlite": "PRAGMA query_only = ON", "postgres": "SET default_transaction_read_only = on"}
 
 
 class UnsupportedBackend(ValueError):
@@ -70,6 +73,21 @@ def published_version(url: str) -> Path:
     return url_path(url) / CURRENT
 
 
+def version(url: str):
+    """What identifies the warehouse published at `url` now; a rebuild changes it.
+
+    A file: its inode and modification time (publishing replaces the file). A Parquet directory: the
+    version `current` points at. A server: None, it swaps its tables in one transaction, in place.
+    """
+    kind = storage(url)
+    if kind == "file":
+        stat = url_path(url).stat()
+        return stat.st_ino, stat.st_mtime_ns
+    if kind == "parquet":
+        return str(published_version(url).resolve())
+    return None
+
+
 def exists(url: str) -> bool:
     """Is a warehouse published at `url`? (Servers: assumed, the connection will tell.)"""
     kind = storage(url)
@@ -86,12 +104,22 @@ def connect_engine(url: str, read_only: bool = False):
     name = backend_name(url)
     if name == "duckdb":
         path = url_path(url)
-        return ibis.duckdb.connect(str(path) if path else ":memory:", read_only=read_only and path is not None)
+        if path is not None and read_only:
+            # Attached rather than opened by path: DuckDB keeps one instance per path in a process, and that
+            # instance goes on reading the file it first opened, so a rebuilt warehouse would never be seen.
+            con = ibis.duckdb.connect()
+            con.raw_sql(f"ATTACH {sqlglot.exp.Literal.string(str(path)).sql('duckdb')} AS warehouse (READ_ONLY)")
+            con.raw_sql("USE warehouse")
+            return con
+        return ibis.duckdb.connect(str(path) if path else ":memory:")
     if name == "datafusion":
         return ibis.datafusion.connect()
     if name == "pyspark":
         return ibis.pyspark.connect(spark_session(url_path(url)))
-    return ibis.connect(url)
+    con = ibis.connect(url)
+    if read_only and name in READ_ONLY_SESSION:  # besides the role's own rights (README: a SELECT-only role)
+        con.raw_sql(READ_ONLY_SESSION[name])
+    return con
 
 
 def open_warehouse(url: str, read_only: bool = True):

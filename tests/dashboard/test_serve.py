@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 
 from pipelines.serve import warehouse_is_stale
@@ -48,3 +50,66 @@ def test_serve_builds_validates_and_serves(tmp_path):
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
         log.close()
+
+
+def _get(url: str, cookie: str | None = None) -> tuple[int, str, str]:
+    """(status, final URL, body) without following redirects blindly: a redirect is reported as is."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.build_opener(NoRedirect).open(request, timeout=30) as response:
+            return response.status, response.url, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Location", ""), error.read().decode(errors="replace")
+
+
+def test_basic_auth_shows_no_data_without_credentials(dashboard_data, tmp_path):
+    """`fintech serve --basic-auth`: Panel's login in front of everything; the password and the cookie secret
+    come from the environment, not the command line."""
+    data, url, accounts = dashboard_data
+    port = free_port()
+    password, secret = "correct-horse-battery-staple", "s3cr3t-" + "x" * 40
+    env = {**os.environ, "FINTECH_BACKEND": url, "FINTECH_DATA_DIR": str(data),
+           "FINTECH_BASIC_AUTH": password, "FINTECH_COOKIE_SECRET": secret}
+    log = open(tmp_path / "serve.log", "w")
+    server = subprocess.Popen([sys.executable, "-m", "pipelines", "serve", "--basic-auth", "--port", str(port)],
+                              env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+    app = f"http://127.0.0.1:{port}/app"
+    total = f"{len(accounts):,}"
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/login", server, timeout=120)
+        status, location, body = _get(app)
+        assert status in (302, 303) and "login" in location, (status, location)
+        assert total not in body and "kpi-value" not in body
+        for path in ("/app/ws", "/app/autoload.js?bokeh-autoload-element=x"):
+            status, _, body = _get(f"http://127.0.0.1:{port}{path}")
+            assert status != 200 or "kpi-value" not in body
+        # with the password: the page and its numbers
+        form = urllib.parse.urlencode({"username": "analyst", "password": password}).encode()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with opener.open(urllib.request.Request(f"http://127.0.0.1:{port}/login", data=form), timeout=30) as response:
+            page = response.read().decode()
+        assert "kpi-value" in page and total in page
+        # a wrong password gets the login form again, no data
+        form = urllib.parse.urlencode({"username": "analyst", "password": "guess"}).encode()
+        with urllib.request.build_opener(urllib.request.HTTPCookieProcessor()).open(
+                urllib.request.Request(f"http://127.0.0.1:{port}/login", data=form), timeout=30) as response:
+            assert "kpi-value" not in response.read().decode()
+        command_lines = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+        assert password not in command_lines and secret not in command_lines
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+        log.close()
+    assert password not in (tmp_path / "serve.log").read_text()
+
+
+def test_basic_auth_without_its_settings_is_refused(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FINTECH_BASIC", "FINTECH_COOKIE"))}
+    result = subprocess.run([sys.executable, "-m", "pipelines", "serve", "--basic-auth", "--port", "1"],
+                            env=env, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode != 0
+    assert "FINTECH_BASIC_AUTH and FINTECH_COOKIE_SECRET" in result.stderr and "Traceback" not in result.stderr
