@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test build serve bench sample clean chromium postgres java backends-doc
+.PHONY: install test build serve bench soak sample clean chromium postgres java backends-doc
 
 install: $(STAMP)
 
@@ -48,6 +48,10 @@ build: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# 20 browser tabs changing filters for 60 s (the short version is in `make test`): errors, p95, memory.
+soak: install chromium
+	$(BIN)/python bench/soak.py
 
 # Regenerate the committed 1,000-row sample (deterministic: no diff unless the generator changed).
 sample: install

@@ -127,9 +127,15 @@ def _metric_sql(warehouse: Warehouse, metric: str) -> str:
     return _ask(warehouse, "sql", [metric])
 
 
-def clear_caches() -> None:
+def reset() -> None:
+    """Forget every answer and close every layer (tests: each starts from a fresh process's state)."""
     for cached in (_query, _deciles, _lorenz, _dimension_values, _metric_sql):
         cached.cache_clear()
+    with _lock:
+        for sl in _layers.values():
+            sl.close()
+        _layers.clear()
+        _newest.clear()
 
 
 def query(metrics: tuple[str, ...], by: tuple[str, ...] = (), where: Where = (), time_grain: str = "month"):

@@ -1,104 +1,97 @@
-"""Many dashboard sessions at once, each a real Bokeh session over its own websocket (bokeh.client), as a
-browser tab would hold it: each changes its region filter again and again, and checks that its own
-"Total accounts" card shows the number of its own selection. Used by the tests (short runs) and by
-`make soak` (bench/soak.py, long runs).
+"""Many dashboard sessions at once: browser tabs (Playwright + Chromium), each a real Bokeh session over its
+own websocket. Every tab changes its region filter again and again and checks that its own "Total accounts"
+card shows the number of its own selection. Used by the tests (short runs) and `make soak` (bench/soak.py).
+
+The tabs change their filters together, so the server answers many sessions at once; each tab times its
+own update, from setting the filter to the card showing the expected number.
 """
 
 from __future__ import annotations
 
-import html
 import re
 import statistics
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bokeh.client import pull_session
-from bokeh.models import MultiChoice
+UPDATE_TIMEOUT_MS = 30_000
 
-CARD = re.compile(r'data-kpi="accounts"><div class="kpi-title">[^<]*</div><div class="kpi-value">([^<]*)</div>')
-UPDATE_TIMEOUT_S = 30.0
+# In the page: set the region filter through the Bokeh model (as the widget does), then watch the accounts
+# card's model until it shows `expected` (or one of them).
+CHANGE = """([regions, expected, timeout]) => {
+  const doc = Bokeh.documents[0];
+  const models = () => [...doc._all_models.values()];
+  const unescape = (text) => new DOMParser().parseFromString(text, "text/html").documentElement.textContent;
+  const shown = () => {
+    for (const m of models()) {
+      if (typeof m.text !== "string" || !m.text.includes("kpi-value")) continue;
+      const found = unescape(m.text).match(/data-kpi="accounts"><div class="kpi-title">[^<]*<\\/div><div class="kpi-value">([^<]*)</);
+      if (found) return parseInt(found[1].replace(/,/g, ""));
+    }
+    return null;
+  };
+  const region = models().find((m) => m.type === "MultiChoice" && m.title === "Region");
+  window.__change = null;
+  const start = performance.now();
+  region.value = regions;
+  const check = () => {
+    const now = shown();
+    if (expected.includes(now)) window.__change = {ms: performance.now() - start, shown: now, value: region.value};
+    else if (performance.now() - start > timeout) window.__change = {ms: -1, shown: now, value: region.value};
+    else setTimeout(check, 5);
+  };
+  check();
+}"""
 
 
 @dataclass
 class SessionRun:
     changes: int = 0
-    latencies: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)  # seconds
     errors: list[str] = field(default_factory=list)
-    version: str | None = None  # which expected numbers it saw: "old" or "new" (a rebuild while serving)
+    version: str | None = None  # whose numbers it showed: a key of `expected` ("old" / "new" across a rebuild)
 
 
-def accounts_shown(doc) -> int | None:
-    """The number on the session's "Total accounts" card, as the browser would show it."""
-    for model in list(doc.models):
-        text = getattr(model, "text", None)
-        if isinstance(text, str) and "kpi-value" in (text := html.unescape(text)):
-            found = CARD.search(text)
-            if found:
-                return int(found.group(1).replace(",", ""))
-    return None
+def open_tabs(browser, app_url: str, count: int) -> list:
+    pages = []
+    for _ in range(count):
+        page = browser.new_page()
+        page.goto(app_url)
+        page.wait_for_selector(".kpi-value", timeout=60_000)
+        pages.append(page)
+    return pages
 
 
-def drive(app_url: str, seconds: float, expected: dict[str, dict[tuple, int]], seed: int) -> SessionRun:
-    """One session changing its region filter for `seconds`; `expected` maps a version name to the accounts
-    of every region choice. The session must show one version's numbers throughout, never a mix."""
-    run = SessionRun()
+def drive(pages: list, seconds: float, expected: dict[str, dict[tuple, int]], runs: list[SessionRun] | None = None,
+          during=None) -> list[SessionRun]:
+    """Every tab changes its filter at once, round after round, for `seconds`. `expected`: version name ->
+    accounts of every region choice; a tab must show one version's numbers throughout, never a mix.
+    `during()` is called once, after the first round."""
+    runs = runs or [SessionRun() for _ in pages]
     choices = sorted(next(iter(expected.values())))
-    try:
-        session = pull_session(url=app_url)
-    except Exception as error:  # noqa: BLE001  (reported as this session's error)
-        run.errors.append(f"could not open a session: {error!r}")
-        return run
-    try:
-        doc = session.document
-        region = next(m for m in doc.models if isinstance(m, MultiChoice) and m.title == "Region")
-        deadline = time.monotonic() + seconds
-        step = seed
-        while time.monotonic() < deadline:
-            step += 1
-            choice = choices[step % len(choices)]
-            if tuple(region.value) == choice:
-                continue
-            wanted = {name: numbers[choice] for name, numbers in expected.items()}
-            if run.version is not None:
-                wanted = {run.version: wanted[run.version]}
-            start = time.perf_counter()
-            region.value = list(choice)
-            session._connection._loop_until(  # bokeh.client's own wait: runs the websocket until true
-                lambda: accounts_shown(doc) in wanted.values() or time.perf_counter() - start > UPDATE_TIMEOUT_S)
-            shown = accounts_shown(doc)
+    deadline = time.monotonic() + seconds
+    step = 0
+    while time.monotonic() < deadline:
+        step += 1
+        asked = []
+        for i, (page, run) in enumerate(zip(pages, runs, strict=True)):
+            choice = choices[(step + 3 * i) % len(choices)]
+            wanted = {name: numbers[choice] for name, numbers in expected.items() if run.version in (None, name)}
+            page.evaluate(CHANGE, [list(choice), list(wanted.values()), UPDATE_TIMEOUT_MS])
+            asked.append((choice, wanted))
+        for page, run, (choice, wanted) in zip(pages, runs, asked, strict=True):
+            page.wait_for_function("window.__change !== null", timeout=UPDATE_TIMEOUT_MS + 5_000)
+            result = page.evaluate("window.__change")
             run.changes += 1
-            matching = [name for name, number in wanted.items() if number == shown]
-            if not matching:
-                run.errors.append(f"regions {choice}: shows {shown} accounts, expected {wanted}")
-            else:
-                run.version = run.version or matching[0]
-                run.latencies.append(time.perf_counter() - start)
-            if tuple(region.value) != choice:
-                run.errors.append(f"its filter changed under it: {region.value} instead of {choice}")
-    except Exception as error:  # noqa: BLE001
-        run.errors.append(f"session failed: {error!r}")
-    finally:
-        session.close()
-    return run
-
-
-def drive_many(app_url: str, sessions: int, seconds: float, expected: dict[str, dict[tuple, int]],
-               during=None) -> list[SessionRun]:
-    """`sessions` sessions at once, each in its own thread; `during()` runs while they do."""
-    runs: list[SessionRun] = [SessionRun() for _ in range(sessions)]
-
-    def one(i: int) -> None:
-        runs[i] = drive(app_url, seconds, expected, seed=i * 7)
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(sessions)]
-    for thread in threads:
-        thread.start()
-    if during is not None:
-        during()
-    for thread in threads:
-        thread.join()
+            if result["ms"] < 0:
+                run.errors.append(f"regions {choice}: shows {result['shown']} accounts, expected {wanted}")
+                continue
+            run.version = run.version or next(n for n, number in wanted.items() if number == result["shown"])
+            run.latencies.append(result["ms"] / 1000)
+            if tuple(result["value"]) != choice:
+                run.errors.append(f"its filter changed under it: {result['value']} instead of {choice}")
+        if during is not None and step == 1:
+            during()
     return runs
 
 
@@ -107,14 +100,12 @@ def p95(values: list[float]) -> float:
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (panel serve is one process)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
-def sessions_alive(log: Path) -> int:
-    """Bokeh's own count from the server log ("... N sessions ..."), or -1 when it has not logged one."""
-    counts = re.findall(r"(\d+) sessions", log.read_text(errors="replace"))
-    return int(counts[-1]) if counts else -1
+def server_errors(log: Path) -> list[str]:
+    return [line for line in log.read_text(errors="replace").splitlines()
+            if re.search(r"Traceback|ERROR|Exception", line)]

@@ -18,7 +18,7 @@ def dashboard_env(dashboard_data, monkeypatch):
     data_dir, url, accounts = dashboard_data
     monkeypatch.setenv("FINTECH_BACKEND", url)
     monkeypatch.setenv("FINTECH_DATA_DIR", str(data_dir))
-    data.clear_caches()
+    data.reset()
     return accounts
 
 
@@ -147,7 +147,8 @@ def test_csv_exports_open_safely_in_a_spreadsheet(generate_csv, tmp_path, monkey
     from tests.conftest import build_warehouse, warehouse_url
 
     source = generate_csv(1_003, 11)
-    rows = list(csv.reader(source.open(newline="")))
+    with source.open(newline="") as f:
+        rows = list(csv.reader(f))
     description = rows[0].index("Transaction Description")
     for i, formula in enumerate(FORMULAS, start=1):
         rows[i][description] = formula
@@ -156,7 +157,7 @@ def test_csv_exports_open_safely_in_a_spreadsheet(generate_csv, tmp_path, monkey
         csv.writer(f).writerows(rows)
     target = build_warehouse(hostile, tmp_path / "warehouse" / "fintech.duckdb")
     monkeypatch.setenv("FINTECH_BACKEND", warehouse_url(target))
-    data.clear_caches()
+    data.reset()
 
     exported = csv_download(lambda: data.accounts(), "accounts.csv", "CSV").callback().getvalue()
     table = list(csv.DictReader(io.StringIO(exported)))
@@ -165,4 +166,4 @@ def test_csv_exports_open_safely_in_a_spreadsheet(generate_csv, tmp_path, monkey
     assert not any(value.startswith(("=", "+", "@")) for row in table for value in row.values())
     negative = [row["net_flow"] for row in table if row["net_flow"].startswith("-")]
     assert negative and all(float(value) < 0 for value in negative)  # a negative number is not a formula
-    data.clear_caches()
+    data.reset()

@@ -73,9 +73,9 @@ def test_a_password_in_the_url_is_never_shown(reader_url, monkeypatch):
     from dashboard import data
     from dashboard.components.catalog import catalog_frame
 
-    data.clear_caches()
+    data.reset()
     shown += [data.backend_label(), catalog_frame().to_csv()]
-    data.clear_caches()
+    data.reset()
 
     unreachable = url.replace(url.split("@", 1)[1].split("/", 1)[0], "127.0.0.1:1")
     for args in (["query", "accounts", "--backend", unreachable], ["validate", "--backend", unreachable],
