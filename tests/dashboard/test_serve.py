@@ -66,7 +66,7 @@ def _get(url: str, cookie: str | None = None) -> tuple[int, str, str]:
         return error.code, error.headers.get("Location", ""), error.read().decode(errors="replace")
 
 
-def test_basic_auth_shows_no_data_without_credentials(dashboard_data, tmp_path):
+def test_basic_auth_shows_no_data_without_credentials(dashboard_data, tmp_path, page):
     """`fintech serve --basic-auth`: Panel's login in front of everything; the password and the cookie secret
     come from the environment, not the command line."""
     data, url, accounts = dashboard_data
@@ -77,27 +77,29 @@ def test_basic_auth_shows_no_data_without_credentials(dashboard_data, tmp_path):
     log = open(tmp_path / "serve.log", "w")
     server = subprocess.Popen([sys.executable, "-m", "pipelines", "serve", "--basic-auth", "--port", str(port)],
                               env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
-    app = f"http://127.0.0.1:{port}/app"
+    base = f"http://127.0.0.1:{port}"
     total = f"{len(accounts):,}"
     try:
-        _wait_for(f"http://127.0.0.1:{port}/login", server, timeout=120)
-        status, location, body = _get(app)
-        assert status in (302, 303) and "login" in location, (status, location)
-        assert total not in body and "kpi-value" not in body
-        for path in ("/app/ws", "/app/autoload.js?bokeh-autoload-element=x"):
-            status, _, body = _get(f"http://127.0.0.1:{port}{path}")
-            assert status != 200 or "kpi-value" not in body
-        # with the password: the page and its numbers
-        form = urllib.parse.urlencode({"username": "analyst", "password": password}).encode()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-        with opener.open(urllib.request.Request(f"http://127.0.0.1:{port}/login", data=form), timeout=30) as response:
-            page = response.read().decode()
-        assert "kpi-value" in page and total in page
-        # a wrong password gets the login form again, no data
-        form = urllib.parse.urlencode({"username": "analyst", "password": "guess"}).encode()
-        with urllib.request.build_opener(urllib.request.HTTPCookieProcessor()).open(
-                urllib.request.Request(f"http://127.0.0.1:{port}/login", data=form), timeout=30) as response:
-            assert "kpi-value" not in response.read().decode()
+        _wait_for(f"{base}/login", server, timeout=120)
+        # no cookie: every door leads to the login form, none to the app or its data
+        for path in ("/app", "/app/autoload.js?bokeh-autoload-element=x", "/app/ws"):
+            status, location, body = _get(base + path)
+            assert status != 200 or "Fintech Portfolio Dashboard" not in body, path
+            assert total not in body and "kpi-value" not in body, path
+        # a browser: the login form, a wrong password, then the right one and the cards
+        page.goto(f"{base}/app")
+        page.wait_for_selector("input[name=password]")
+        assert page.locator(".kpi-value").count() == 0
+        page.fill("input[name=username]", "analyst")
+        page.fill("input[name=password]", "guess")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("input[name=password]")
+        assert page.locator(".kpi-value").count() == 0
+        page.fill("input[name=username]", "analyst")
+        page.fill("input[name=password]", password)
+        page.keyboard.press("Enter")
+        page.wait_for_selector('[data-kpi="accounts"] .kpi-value', timeout=60_000)
+        assert page.locator('[data-kpi="accounts"] .kpi-value').inner_text() == total
         command_lines = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
         assert password not in command_lines and secret not in command_lines
     finally:

@@ -46,7 +46,8 @@ def test_kill_9_at_random_points(generate_csv, tmp_path):
                                  start_new_session=True)
         time.sleep(delay)
         finished = build.poll() is not None
-        os.killpg(build.pid, signal.SIGKILL)
+        if not finished:
+            os.killpg(build.pid, signal.SIGKILL)
         build.wait()
 
         tables, found = published(target)
