@@ -63,15 +63,16 @@ def open_tabs(browser, app_url: str, count: int) -> list:
 
 
 def drive(pages: list, seconds: float, expected: dict[str, dict[tuple, int]], runs: list[SessionRun] | None = None,
-          during=None) -> list[SessionRun]:
-    """Every tab changes its filter at once, round after round, for `seconds`. `expected`: version name ->
+          during=None, rounds: int = 1) -> list[SessionRun]:
+    """Every tab changes its filter at once, round after round, for `seconds` and at least `rounds` rounds.
+    `expected`: version name ->
     accounts of every region choice; a tab must show one version's numbers throughout, never a mix.
     `during()` is called once, after the first round."""
     runs = runs or [SessionRun() for _ in pages]
     choices = sorted(next(iter(expected.values())))
     deadline = time.monotonic() + seconds
     step = 0
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline or step < rounds:
         step += 1
         asked = []
         for i, (page, run) in enumerate(zip(pages, runs, strict=True)):

@@ -145,6 +145,21 @@ def test_filters_from_the_url_and_empty_states(page, dashboard_url, dashboard_da
     assert not [e for e in page.console_errors if "fonts" not in e], page.console_errors
 
 
+def test_hostile_values_in_the_url_are_only_values(page, dashboard_url, dashboard_data):
+    """Quotes, SQL, markup, very long and unicode text in the URL: ignored like any unknown value, nothing run."""
+    from urllib.parse import quote
+
+    _, _, accounts = dashboard_data
+    hostile = ["South' OR '1'='1", "South'); DROP TABLE int_customer_account_metrics; --",
+               "<script>window.pwned=1</script>", "S" * 5_000, "Süd 南 🙂"]
+    page.goto(f"{dashboard_url}?region={quote(','.join(hostile + ['South']))}&risk={quote(hostile[1])}")
+    assert_cards(page, expected_cards(accounts, {"region": ["South"]}))
+    assert not page.evaluate("window.pwned === 1")
+    page.goto(dashboard_url)  # the table is still there, whole
+    assert_cards(page, expected_cards(accounts, {}))
+    assert not [e for e in page.console_errors if "fonts" not in e], page.console_errors
+
+
 def test_the_csv_export_returns_the_filtered_accounts(page, dashboard_url, dashboard_data):
     _, _, accounts = dashboard_data
     page.goto(f"{dashboard_url}?risk=Low&region=East")

@@ -15,7 +15,7 @@ import duckdb
 from semantic.models.registry import MODELS
 from tests.conftest import ROOT, build_warehouse, run_fintech, warehouse_url
 
-TRIALS = 12
+TRIALS = 10
 
 
 def published(path) -> tuple[set[str], int]:
