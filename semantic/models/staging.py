@@ -50,9 +50,10 @@ def list_text(text: ir.StringValue, deleting_translate: bool = True) -> ir.Strin
 
     `"['2024-01-31', '2024-02-29']"` -> `"2024-01-31,2024-02-29"`. Neither
     numbers nor ISO dates contain those characters, so removing them all is
-    safe and needs no per-element trim (one TRANSLATE over the text, on any
-    backend: five REPLACEs cost 1.4 s more at a million rows). Split at the commas and cast, it gives the typed array: an
-    element that is not a date (or number) becomes null on DuckDB, where the
+    safe and needs no per-element trim: one TRANSLATE over the text (five
+    REPLACEs cost 1.4 s more at a million rows; they remain for SQLite, whose
+    Ibis TRANSLATE cannot delete). Split at the commas and cast, it gives the
+    typed array: an element that is not a date (or number) becomes null on DuckDB, where the
     loader checks every list before a row reaches another backend. An empty
     list `[]` gives one empty element, which no type accepts: the contract
     wants 3..24 observations.

@@ -25,7 +25,8 @@ CHANGE = """([regions, expected, timeout]) => {
   const shown = () => {
     for (const m of models()) {
       if (typeof m.text !== "string" || !m.text.includes("kpi-value")) continue;
-      const found = unescape(m.text).match(/data-kpi="accounts"><div class="kpi-title">[^<]*<\\/div><div class="kpi-value">([^<]*)</);
+      const card = /data-kpi="accounts"><div class="kpi-title">[^<]*<\\/div><div class="kpi-value">([^<]*)</;
+      const found = unescape(m.text).match(card);
       if (found) return parseInt(found[1].replace(/,/g, ""));
     }
     return null;
@@ -53,12 +54,11 @@ class SessionRun:
 
 
 def open_tabs(browser, app_url: str, count: int) -> list:
-    pages = []
-    for _ in range(count):
-        page = browser.new_page()
-        page.goto(app_url)
-        page.wait_for_selector(".kpi-value", timeout=60_000)
-        pages.append(page)
+    pages = [browser.new_page() for _ in range(count)]
+    for page in pages:  # every tab loads at once: the server opens the sessions together
+        page.goto(app_url, wait_until="commit")
+    for page in pages:
+        page.wait_for_selector(".kpi-value", timeout=120_000)
     return pages
 
 
