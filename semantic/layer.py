@@ -31,7 +31,8 @@ from semantic.query import (
 
 
 class SemanticLayer:
-    """Metrics x dimensions x filters on one warehouse; every answer is one Ibis expression run in the database."""
+    """Metrics x dimensions x filters on one warehouse, every answer computed in the database from the
+    catalog's Ibis definitions (distribution answers finished from one fetched ranked pass per filter)."""
 
     def __init__(self, url: str | None = None, read_only: bool = True):
         self.url = config.backend_url(url)
@@ -167,6 +168,7 @@ class SemanticLayer:
 
     def close(self) -> None:
         self.con.disconnect()
+        self._local.close()
 
 
 def connect(url: str | None = None) -> SemanticLayer:
