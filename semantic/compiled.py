@@ -18,21 +18,14 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import sqlglot
 
-from semantic.catalog import DIMENSIONS
+from semantic.query import filters_nothing
 
 Where = tuple[tuple[str, object], ...]
 
 
 def effective(where: Where) -> Where:
     """`where` without the selections that filter nothing (empty, or every fixed value of the dimension)."""
-    kept = []
-    for name, selection in where:
-        values = list(selection) if isinstance(selection, (list, set, frozenset)) else None
-        if values is not None and (not values or (DIMENSIONS[name].values
-                                                  and set(DIMENSIONS[name].values) <= set(values))):
-            continue
-        kept.append((name, selection))
-    return tuple(kept)
+    return tuple((name, selection) for name, selection in where if not filters_nothing(name, selection))
 
 
 def _text_values(selection) -> list[str] | None:

@@ -207,7 +207,15 @@ def _predicate(column: ir.Column, name: str, selection) -> ir.BooleanValue | Non
         bounds = [column >= low] if low is not None else []
         bounds += [column <= high] if high is not None else []
         return ibis.and_(*bounds) if bounds else None
-    values = list(selection) if isinstance(selection, (list, set, frozenset)) else [selection]
-    if not values or (dimension.values and set(dimension.values) <= set(values)):
+    if filters_nothing(name, selection):
         return None
-    return column.isin(values)
+    return column.isin(list(selection) if isinstance(selection, (list, set, frozenset)) else [selection])
+
+
+def filters_nothing(name: str, selection) -> bool:
+    """An empty selection of values, or one naming every fixed value of the dimension: no filter."""
+    if isinstance(selection, tuple):  # a range
+        return False
+    values = list(selection) if isinstance(selection, (list, set, frozenset)) else [selection]
+    fixed = DIMENSIONS[name].values
+    return not values or bool(fixed and set(fixed) <= set(values))
