@@ -29,13 +29,11 @@ __all__ = ["GateFailure", "report", "run_suite", "write_results"]
 MAX_EXAMPLES = 5
 
 # Column-map expectations: (table, expectation) -> true on an unexpected row. Nulls are not unexpected
-# (as in GX) except for not-null itself and for a pair where only one side is null.
+# (as in GX) except for not-null itself.
 _ROW_RULES = {
     "expect_column_values_to_not_be_null": lambda t, e: t[e.column].isnull(),
     "expect_column_values_to_be_in_set": lambda t, e: t[e.column].notnull() & ~t[e.column].isin(list(e.value_set)),
     "expect_column_values_to_be_between": lambda t, e: t[e.column].notnull() & _outside(t[e.column], e),
-    "expect_column_pair_values_to_be_equal": lambda t, e: (t[e.column_A] != t[e.column_B])
-    | (t[e.column_A].isnull() != t[e.column_B].isnull()),
 }
 
 
@@ -51,8 +49,6 @@ def _outside(column: ir.Column, e) -> ir.BooleanValue:
 def _columns_of(e) -> list[str]:
     if getattr(e, "column_list", None):
         return list(e.column_list)
-    if getattr(e, "column_A", None):
-        return [e.column_A, e.column_B]
     return [e.column] if getattr(e, "column", None) else []
 
 

@@ -55,12 +55,13 @@ def _between(column: str, low=None, high=None, strict_low: bool = False) -> E.Ex
 
 _RAW_TYPES = {"int64": "int64", "float64": "float64", "string": "string", "list": "string"}
 
+# The raw table is the file itself (pipelines/load.py): each scan of it reads the CSV again. Its row rules
+# (no empty values, the redundant customer_id equal to the other, well-formed lists) are the contract's
+# (pipelines/contract.py), checked by the loader in one scan, with the offending lines, before this suite.
 RAW = Suite("raw", [
     Target(RAW_TABLE, [
         E.ExpectTableColumnsToMatchOrderedList(column_list=list(RAW_COLUMN_NAMES)),
         *[E.ExpectColumnValuesToBeOfType(column=c.name, type_=_RAW_TYPES[c.dtype]) for c in RAW_COLUMNS],
-        E.ExpectColumnPairValuesToBeEqual(column_A="Customer Profile.customer_id",
-                                          column_B="Account Activity.customer_id"),
     ]),
 ])
 

@@ -43,6 +43,13 @@ def _raw_bytes(data: bytes):
     return lambda path: path.write_bytes(data) and path
 
 
+def _bad_utf8_in_address(path: Path) -> Path:
+    """Line 4's address with a byte that is not UTF-8: the one column no model reads is checked too."""
+    _write(path, _with_value("Customer Profile.address", 4, "12 Rue de la Paix"))
+    path.write_bytes(path.read_bytes().replace(b"Rue de la Paix", b"Rue de la P\xe4ix"))
+    return path
+
+
 def _truncated(path: Path) -> Path:
     text = SAMPLE_CSV.read_bytes()
     last_line_start = text.rstrip(b"\n").rfind(b"\n") + 1
@@ -96,6 +103,7 @@ CASES = {
                  ["not a", "CSV"]),
     "no_header": (lambda p: _write(p, ROWS), ["not the contract's header", "line 1"]),
     "truncated_last_line": (_truncated, [f"line {len(ROWS) + 1}"]),
+    "not_utf8_in_address": (_bad_utf8_in_address, ["UTF-8", "line 4"]),
 }
 
 
@@ -212,3 +220,34 @@ def test_the_same_refusals_on_sqlite(case, published_sqlite, tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
     assert all(w in result.stderr for w in words), result.stderr
     assert file_digest(target) == digest and list(target.parent.iterdir()) == [target]
+
+
+@pytest.mark.parametrize("change", ["valid rows", "a bad value, same size and time"])
+def test_a_file_changed_after_its_checks_is_refused(change, tmp_path):
+    """Staging reads the file again (the raw table is a view of it): what it reads must be what was checked.
+    A read skips a line it cannot type, so without this a bad line written after the checks would be lost."""
+    import os
+
+    import ibis
+
+    from pipelines.contract import ContractViolation
+    from pipelines.load import confirm_unchanged, fingerprint, load_raw
+    from semantic.models.staging import stg_fintech_data
+
+    source = _write(tmp_path / "extract.csv", [HEADER, *ROWS])
+    con = ibis.duckdb.connect()
+    checked = fingerprint(source)
+    raw = load_raw(con, source)
+    status = source.stat()
+    if change == "valid rows":
+        _write(source, [HEADER, *ROWS[:-1]])
+    else:
+        _write(source, _with_value("Customer Profile.age", 6, "4x"))  # in place of a two-digit age
+        assert source.stat().st_size == status.st_size
+        os.utime(source, ns=(status.st_atime_ns, status.st_mtime_ns))
+    con.create_table("stg_fintech_data", stg_fintech_data(raw))
+
+    with pytest.raises(ContractViolation) as refused:
+        confirm_unchanged(con, source, checked)
+    expected = "changed while the build" if change == "valid rows" else "line 6"
+    assert expected in str(refused.value), str(refused.value)
