@@ -58,4 +58,12 @@ class CompiledShapes:
         sql, schema, names = self._shapes[shape]
         for placeholder, value in zip(names, [v for _, values in bound for v in values], strict=True):
             sql = sql.replace(f"'{placeholder}'", sqlglot.exp.Literal.string(value).sql(dialect=self.con.dialect))
+        return self._run(sql, schema)
+
+    def _run(self, sql: str, schema) -> pa.Table:
+        """The bound SQL's rows, as Arrow with the expression's schema."""
+        if self.con.name == "duckdb":
+            # Straight to DuckDB: Ibis would parse the SQL again with sqlglot first (~2.5 ms a query,
+            # 12 ms of a filter change on the dashboard)
+            return self.con.con.sql(sql).to_arrow_table().cast(schema.to_pyarrow())
         return self.con.sql(sql, schema=schema).to_pyarrow()

@@ -1,4 +1,8 @@
-"""Core star schema: two dimensions and two facts, each at one declared grain."""
+"""Core star schema: two dimensions and two facts, each at one declared grain.
+
+No model here sorts its rows: no reader depends on their order, and sorting
+10M rows cost ~3 s of the build (order what you read: `order_by`).
+"""
 
 from __future__ import annotations
 
@@ -23,17 +27,17 @@ SNAPSHOT_MEASURES = (
 
 def dim_customer(stg_fintech_data: ir.Table) -> ir.Table:
     """One row per customer: the extract repeats customer columns on each of a customer's accounts."""
-    return stg_fintech_data.select("customer_id", *CUSTOMER_ATTRIBUTES).distinct().order_by("customer_id")
+    return stg_fintech_data.select("customer_id", *CUSTOMER_ATTRIBUTES).distinct()
 
 
 def dim_account(stg_fintech_data: ir.Table) -> ir.Table:
     """One row per account (account_id is unique in the extract)."""
-    return stg_fintech_data.select("account_id", *ACCOUNT_ATTRIBUTES).order_by("account_id")
+    return stg_fintech_data.select("account_id", *ACCOUNT_ATTRIBUTES)
 
 
 def fct_customer_account_snapshot(stg_fintech_data: ir.Table) -> ir.Table:
     """One row per (customer_id, account_id): balances, flows and the loan application."""
-    return stg_fintech_data.select("customer_id", "account_id", *SNAPSHOT_MEASURES).order_by("account_id")
+    return stg_fintech_data.select("customer_id", "account_id", *SNAPSHOT_MEASURES)
 
 
 def fct_account_activity(stg_fintech_data: ir.Table) -> ir.Table:
