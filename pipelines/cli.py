@@ -8,6 +8,7 @@ stderr and a non-zero exit code, never a traceback:
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from pathlib import Path
@@ -25,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted; the published warehouse is unchanged")
         return 130
+    finally:
+        # The work is done: the interpreter's last collection would only walk the objects of the
+        # libraries loaded (Great Expectations above all), 0.6 s of every build's exit
+        gc.freeze()
 
 
 def _parser() -> argparse.ArgumentParser:
