@@ -141,6 +141,7 @@ BUILDS = 3  # each size is built this many times: the figure is the median (and 
 def measure_size(rows: int, rounds: int) -> dict:
     csv = OUT / f"scale_{rows}.csv"
     generate = run.measure(run.FINTECH + ["generate", "--rows", str(rows), "--seed", "5", "--out", str(csv)])
+    os.sync()  # the generated file written out before the builds are timed, not while they read it
     warehouse = OUT / f"scale_{rows}.duckdb"
     builds = [run.measure(run.FINTECH + ["build", "--source", str(csv), "--backend", f"duckdb://{warehouse}"])
               for _ in range(BUILDS)]

@@ -88,7 +88,7 @@ def _materialize(publication, source: Path, echo: Callable[[str], None]) -> list
     start = time.perf_counter()
     checked = fingerprint(source)
     tables = {RAW_TABLE: load_raw(con, source)}
-    echo(_progress(BuiltTable(f"{RAW_TABLE} (checked, not published)", None, time.perf_counter() - start)))
+    echo(_progress(BuiltTable(f"{RAW_TABLE} (CSV view, checked)", None, time.perf_counter() - start)))
     gate_import.join()
     gate = Gate(echo)
     with _checking_threads(con):
@@ -140,5 +140,5 @@ class Gate:
 
 
 def _progress(table: BuiltTable) -> str:
-    rows = "" if table.rows is None else f"{table.rows:,}"
-    return f"  {table.name:<42} {rows:>12} rows {table.seconds:8.2f} s"
+    rows = " " * 17 if table.rows is None else f"{table.rows:>12,} rows"
+    return f"  {table.name:<42} {rows} {table.seconds:8.2f} s"

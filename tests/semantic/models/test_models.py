@@ -84,3 +84,24 @@ def test_no_address_value_reaches_the_warehouse(dataset):
             assert not frame[column].isin(addresses).any(), (name, column)
     stored = warehouse.read_bytes()
     assert not any(address.encode() in stored for address in list(addresses)[:50])
+
+
+@pytest.mark.parametrize(("literal", "expected"), [
+    ("[1.5, -2.0]", [1.5, -2.0]),
+    ("[ 1 , 2e3 ]", [1.0, 2000.0]),
+    ("['1.5', \"2\"]", [1.5, 2.0]),  # quoted numbers (not JSON): read the shared way
+    ("[1.5,]", [1.5, None]),  # a trailing comma: an empty element, as on every backend (refused later)
+    ("[]", [None]),  # as on every backend: one empty element (refused later)
+    ("[[1]]", [None]),  # DuckDB only: nested brackets give a null element (refused), not a flattened 1
+])
+def test_number_lists_read_on_duckdb(literal, expected):
+    """DuckDB reads number lists through its JSON reader where that gives the same array: edge cases by hand."""
+    import ibis
+
+    from semantic.models.raw import RAW_COLUMNS
+    from semantic.models.staging import typed
+
+    column = next(c for c in RAW_COLUMNS if c.staging_name == "ts_transactions")
+    raw = ibis.duckdb.connect().create_table("raw", pd.DataFrame({column.name: [literal]}))
+    got = raw.select(values=typed(raw, column)).to_pyarrow().column("values").to_pylist()[0]
+    assert got == expected
