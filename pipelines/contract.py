@@ -6,8 +6,9 @@ rules on list contents run on staging's parsed arrays (in the scratch build),
 so each list is parsed once. All rules of a set are counted in one scan (rules
 that share a cheaper screen are counted through it, and on their own only when
 it finds a row); only a broken rule is looked up again, on the CSV read with
-line numbers, for its first offending lines. (The full Great Expectations suites come later; these
-are the rules without which the models cannot even be computed.)
+line numbers, for its first offending lines. (The full Great Expectations
+suites come later; these are the rules without which the models cannot even
+be computed.)
 """
 
 from __future__ import annotations
@@ -144,11 +145,6 @@ def staged_rules() -> list[Rule]:
     return rules
 
 
-def check_raw(raw: ir.Table, source: Path | str, numbered_raw: Callable[[], ir.Table]) -> None:
-    """Raise ContractViolation for every broken raw rule; `numbered_raw()` is raw plus `csv_line`."""
-    raise_broken(raw_rules(), count_offending(raw_rules(), raw), source, numbered_raw)
-
-
 def check_staged(staged: ir.Table, source: Path | str, numbered_raw: Callable[[], ir.Table]) -> None:
     """Raise ContractViolation for every broken rule on the parsed activity lists."""
 
@@ -164,18 +160,17 @@ def check_staged(staged: ir.Table, source: Path | str, numbered_raw: Callable[[]
 def count_offending(rules: list[Rule], table: ir.Table, **also: ir.Scalar) -> dict:
     """`rule_<i>`: the rows each rule offends, `rows`, and the `also` aggregates: one scan of `table`
     (and a second, of the screened rules only, when a screen finds a row)."""
-    screens = {}  # first rule sharing a screen -> the screen
+    screens = {}  # a screen (by identity) -> (the index of the first rule it screens, the screen)
     for i, rule in enumerate(rules):
-        if rule.screen and all(s is not rule.screen for s in screens.values()):
-            screens[i] = rule.screen
+        if rule.screen:
+            screens.setdefault(id(rule.screen), (i, rule.screen))
     measures = {f"rule_{i}": table.count(where=r.offends(table)) for i, r in enumerate(rules) if not r.screen}
-    measures |= {f"screen_{i}": table.count(where=screen(table)) for i, screen in screens.items()}
+    measures |= {f"screen_{i}": table.count(where=screen(table)) for i, screen in screens.values()}
     counts = table.aggregate(rows=table.count(), **measures, **also).to_pyarrow().to_pylist()[0]
-    flagged = {i for first, screen in screens.items() if counts[f"screen_{first}"]
-               for i, r in enumerate(rules) if r.screen is screen}
+    flagged = [i for i, r in enumerate(rules) if r.screen and counts[f"screen_{screens[id(r.screen)][0]}"]]
     if flagged:
         counts |= table.aggregate(
-            **{f"rule_{i}": table.count(where=rules[i].offends(table)) for i in sorted(flagged)}
+            **{f"rule_{i}": table.count(where=rules[i].offends(table)) for i in flagged}
         ).to_pyarrow().to_pylist()[0]
     return {**{f"rule_{i}": 0 for i in range(len(rules))}, **counts}
 
