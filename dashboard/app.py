@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import html
 
 import holoviews as hv
 import panel as pn
@@ -88,12 +89,15 @@ def create_app() -> pn.template.BaseTemplate:
         charts.append((stream, view))
         return pn.pane.HoloViews(hv.DynamicMap(plot, streams=[stream], cache_size=1), sizing_mode="stretch_width")
 
-    summary = quality.load_summary()
+    summary, any_report = data.validation_report()
+    stale = data.staleness_notice()
     template = pn.template.BootstrapTemplate(title=TITLE, sidebar_width=300, busy_indicator=None)
     template.header.append(pn.Row(
         busy,
-        pn.pane.HTML(f'<span class="backend">Backend: {data.backend_label()}</span>', margin=(12, 10)),
-        quality.badge(summary)))
+        pn.pane.HTML(f'<span class="backend">Backend: {html.escape(data.backend_label())}</span>', margin=(12, 10)),
+        quality.badge(quality.badge_text(summary, any_report)),
+        *([pn.pane.HTML(f'<span class="stale-warehouse" style="color:#ffd54f">Note: {html.escape(stale)}</span>',
+                        margin=(12, 10))] if stale else [])))
     template.sidebar.extend([
         pn.pane.Markdown("### Filters"),
         filters.panel(),
@@ -129,7 +133,7 @@ def create_app() -> pn.template.BaseTemplate:
         # Bound last, so updated last: marks the moment every section shows the current filters (for tests, bench).
         bound(render_stamp),
         pn.pane.Markdown("## Data quality"),
-        quality.quality_section(summary),
+        quality.quality_section(summary, any_report),
         lazy_card("Metric catalog", catalog.catalog_section),
     ])
     for widget in widgets:

@@ -129,7 +129,7 @@ def _metric_sql(warehouse: Warehouse, metric: str) -> str:
 
 def reset() -> None:
     """Forget every answer and close every layer (tests: each starts from a fresh process's state)."""
-    for cached in (_query, _deciles, _lorenz, _dimension_values, _metric_sql):
+    for cached in (_query, _deciles, _lorenz, _dimension_values, _metric_sql, _build_marker):
         cached.cache_clear()
     with _lock:
         for sl in _layers.values():
@@ -170,3 +170,27 @@ def accounts(where: Where = ()) -> pd.DataFrame:
 
 def backend_label() -> str:
     return config.masked_url(layer().url)
+
+
+def build_marker() -> dict | None:
+    """Which build of the warehouse this session reads (semantic.backends.build_marker)."""
+    return _build_marker(_warehouse())
+
+
+@functools.lru_cache(maxsize=16)
+def _build_marker(warehouse: Warehouse) -> dict | None:
+    with _lock:
+        return backends.build_marker(layer(warehouse).con)
+
+
+def validation_report() -> tuple[dict | None, bool]:
+    """(this build's validation summary or None, whether a report of this warehouse exists at all)."""
+    from dashboard.components.quality import load_summary, this_build
+
+    url = _warehouse()[0]
+    summary = load_summary(backends.reports_dir(url) / "summary.json")
+    return this_build(summary, (build_marker() or {}).get("build_id")), summary is not None
+
+
+def staleness_notice() -> str | None:
+    return backends.staleness_notice(_warehouse()[0])

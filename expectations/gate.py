@@ -10,6 +10,7 @@ expectation is queried again for up to 5 example values. The outcome is a GX
 
 from __future__ import annotations
 
+import html
 import json
 import time
 from dataclasses import dataclass
@@ -21,10 +22,11 @@ import ibis.expr.types as ir
 from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
 
 from expectations import GateFailure
+from expectations.docs_assets import make_offline
 from expectations.suites import Suite, Tables, Target
 from semantic import backends
 
-__all__ = ["GateFailure", "report", "run_suite", "write_results"]
+__all__ = ["GateFailure", "ReportRefused", "report", "run_suite", "write_results"]
 
 MAX_EXAMPLES = 5
 
@@ -234,18 +236,48 @@ def report(runs: list[SuiteRun]) -> str:
     return "\n".join(lines)
 
 
-def write_results(runs: list[SuiteRun], out: Path, backend: str) -> Path:
-    """GX Data Docs (static HTML, one page per suite and an index) and `summary.json` under `out`."""
+REPORT_KIND = "fintech validation report"
+
+
+class ReportRefused(ValueError):
+    """The report's directory holds files this product did not write: nothing is written there."""
+
+
+def _claim(out: Path) -> None:
+    """`out` is new, empty, or holds a report of ours: never write over files someone else made."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ReportRefused(f"{out} exists and is not a directory")
+    summary = out / "summary.json"
+    try:
+        ours = json.loads(summary.read_text()).get("kind") == REPORT_KIND
+    except (OSError, ValueError, AttributeError):
+        ours = False
+    if not ours and any(out.iterdir()):
+        raise ReportRefused(f"{out} holds files that are not a validation report of this product: choose another "
+                            "--out directory")
+
+
+def write_results(runs: list[SuiteRun], out: Path, backend: str, build: dict | None = None) -> Path:
+    """GX Data Docs (static HTML, one page per suite and an index) and `summary.json` under `out`.
+
+    `build`: the marker of the warehouse checked (semantic.backends.build_marker); the summary names it, so a
+    dashboard tells its own warehouse's report from another's.
+    """
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
+    _claim(out)
     docs = out / "docs"
     docs.mkdir(parents=True, exist_ok=True)
+    # one view for every page: its Jinja environment compiles each template once (one per page took 1 s)
+    view, renderer = DefaultJinjaPageView(), ValidationResultsPageRenderer()
     items = []
     for run in runs:
         pages = []
         for table, result in run.by_target.items():
-            page = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result))
+            page = make_offline(view.render(renderer.render(result)), docs)
             (docs / f"{run.suite}.{table}.html").write_text(page)
             stats = result.statistics
             pages.append(f'<li><a href="{run.suite}.{table}.html">{table}</a>: '
@@ -253,13 +285,17 @@ def write_results(runs: list[SuiteRun], out: Path, backend: str) -> Path:
         verdict = "passed" if run.result.success else "FAILED"
         items.append(f"<li><b>{run.suite}</b>: {verdict}<ul>{''.join(pages)}</ul></li>")
     items = "".join(items)
-    (docs / "index.html").write_text(
+    (docs / "index.html").write_text(make_offline(
         f"<!doctype html><html><head><meta charset='utf-8'><title>Validation: fintech warehouse</title></head>"
-        f"<body><h1>Validation of {backend}</h1><p>{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}</p>"
-        f"<ul>{items}</ul></body></html>")
+        f"<body><h1>Validation of {html.escape(backend)}</h1><p>{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}</p>"
+        f"<ul>{items}</ul></body></html>", docs))
     summary = {
+        "kind": REPORT_KIND,
         "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "backend": backend,
+        "build_id": (build or {}).get("build_id"),
+        "built_at": (build or {}).get("built_at"),
+        "contract_version": (build or {}).get("contract_version"),
         "success": all(r.result.success for r in runs),
         "suites": [{
             "suite": r.suite,

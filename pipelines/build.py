@@ -11,15 +11,21 @@ import importlib
 import inspect
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
-from pipelines import publish
+import ibis
+
+from pipelines import publish, target
 from pipelines.contract import check_staged
-from pipelines.load import confirm_unchanged, fingerprint, load_raw, numbered_raw
-from semantic.config import masked_url
+from pipelines.load import check_header, confirm_unchanged, fingerprint, load_raw, numbered_raw
+from semantic import backends
+from semantic.config import masked_url, url_path
+from semantic.models.raw import CONTRACT_VERSION
 from semantic.models.registry import MODELS, RAW_TABLE, stg_fintech_data
 
 BuildError = publish.PublishError
@@ -32,23 +38,70 @@ class BuiltTable:
     seconds: float
 
 
-def build(source: Path, url: str, echo: Callable[[str], None] = print, memory: str | None = None) -> list[BuiltTable]:
-    """Build every model from `source` and publish them at `url` in one step.
+def build(source: Path, url: str, echo: Callable[[str], None] = print, memory: str | None = None,
+          wait: float = 0.0) -> list[BuiltTable]:
+    """Build every model from `source` and publish them at `url` in one step, with the build marker and the
+    gate's validation report.
 
-    `memory`: what DuckDB may hold before it spills to the build's temporary directory (semantic/config.py).
+    Refused before anything is written: a source that cannot be read (ContractViolation), a target that is
+    not this product's warehouse (TargetRefused), a target another build holds for longer than `wait`
+    seconds (BuildBusy). `memory`: what DuckDB may hold before it spills (semantic/config.py).
     """
-    echo(f"building {len(MODELS)} tables from {source} into {masked_url(url)}")
-    publication = publish.begin(url)
-    try:
-        if publication.con.name == "duckdb":
-            _tune_duckdb(publication.con, memory)
-        built = _materialize(publication, Path(source), echo)
-        publication.commit()
-    except BaseException:
-        publication.discard()
-        raise
+    source = Path(source)
+    check_header(source)
+    target.check_target(url, source)
+    with target.build_lock(url, source, wait=wait, echo=echo):
+        target.check_target(url, source)  # again under the lock: another build may have just published
+        if backends.storage(url) == "parquet":
+            target.claim_directory(url_path(url))
+        marker = _marker(source, _published_build(url))
+        echo(f"building {len(MODELS)} tables from {source} into {masked_url(url)} (build {marker['build_id']})")
+        publication = publish.begin(url, marker["build_id"])
+        try:
+            if publication.con.name == "duckdb":
+                _tune_duckdb(publication.con, memory)
+            built, gate = _materialize(publication, source, echo)
+            publication.save(backends.MARKER_TABLE, ibis.memtable([marker]))
+            publication.commit()
+        except BaseException:
+            publication.discard()
+            raise
     echo(f"published {len(built)} tables to {masked_url(url)}")
+    _write_report(gate.runs, url, marker, echo)
     return built
+
+
+def _marker(source: Path, previous: str | None) -> dict:
+    """The build marker row (semantic.backends.MARKER_TABLE): what a later build or report checks."""
+    return {"build_id": uuid.uuid4().hex, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "contract_version": CONTRACT_VERSION, "source": source.name, "previous_build_id": previous or ""}
+
+
+def _published_build(url: str) -> str | None:
+    """The build id of the warehouse published at `url` now, if any."""
+    if not backends.exists(url):
+        return None
+    return backends.version(url) if backends.storage(url) == "server" else _marker_id(url)
+
+
+def _marker_id(url: str) -> str | None:
+    con = backends.open_warehouse(url)
+    try:
+        return (backends.build_marker(con) or {}).get("build_id")
+    finally:
+        con.disconnect()
+
+
+def _write_report(runs, url: str, marker: dict, echo: Callable[[str], None]) -> None:
+    """The gate's runs as this warehouse's validation report and Data Docs (what `fintech validate` writes)."""
+    from expectations.gate import ReportRefused, write_results
+
+    try:
+        summary = write_results(runs, backends.reports_dir(url), masked_url(url), marker)
+    except (ReportRefused, OSError) as e:
+        echo(f"validation report not written: {e}")
+        return
+    echo(f"validation report: {summary} (Data Docs: {summary.parent / 'docs' / 'index.html'})")
 
 
 def _tune_duckdb(con, memory: str | None) -> None:
@@ -80,7 +133,7 @@ def _checking_threads(con):
         con.raw_sql(f"SET threads = {default}")
 
 
-def _materialize(publication, source: Path, echo: Callable[[str], None]) -> list[BuiltTable]:
+def _materialize(publication, source: Path, echo: Callable[[str], None]) -> tuple[list[BuiltTable], Gate]:
     con = publication.con
     # Great Expectations takes ~2.5 s to import: done while the database reads the CSV (it releases the GIL)
     gate_import = threading.Thread(target=importlib.import_module, args=("expectations.gate",), daemon=True)
@@ -108,7 +161,7 @@ def _materialize(publication, source: Path, echo: Callable[[str], None]) -> list
         echo(_progress(built[-1]))
         with _checking_threads(con):
             gate.run_ready(tables)
-    return built
+    return built, gate
 
 
 class Gate:
@@ -125,6 +178,7 @@ class Gate:
         from expectations.suites import SUITES
 
         self.pending = list(SUITES)
+        self.runs = []  # every suite's run, for the warehouse's validation report
         self.echo = echo
         echo(f"gate: {len(SUITES)} expectation suites loaded in {time.perf_counter() - start:.2f} s")
 
@@ -134,6 +188,7 @@ class Gate:
         for suite in [s for s in self.pending if s.tables <= set(tables)]:
             self.pending.remove(suite)
             run = run_suite(suite, tables)
+            self.runs.append(run)
             self.echo(report([run]))
             if run.blocking:
                 raise GateFailure([run], report([run]))

@@ -53,12 +53,16 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--memory-limit", default=None, metavar="SIZE",
                        help=f"memory DuckDB may use before spilling to disk (default: ${config.BUILD_MEMORY_ENV}, "
                             f"else {config.DEFAULT_BUILD_MEMORY})")
+    build.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                       help="if another build is publishing to the same warehouse, wait this long for it "
+                            "(default 0: refuse at once, naming it)")
     build.set_defaults(run=_build)
 
     validate = commands.add_parser("validate", help="run every expectation suite on the published warehouse")
     validate.add_argument("--backend", default=None, metavar="URL", help="Ibis connection URL (as for build)")
     validate.add_argument("--out", type=Path, default=None,
-                          help="where Data Docs and summary.json go (default: data/validation/)")
+                          help="where Data Docs and summary.json go (default: where the warehouse's reports live: "
+                               "beside a database file, inside a Parquet directory, data/validation/ for a server)")
     validate.set_defaults(run=_validate)
 
     serve = commands.add_parser("serve", help="build and validate the warehouse if needed, then serve the dashboard")
@@ -99,24 +103,33 @@ def _build(args) -> int:
     from expectations import GateFailure
     from pipelines.build import BuildError, build
     from pipelines.contract import ContractViolation
+    from pipelines.target import BuildBusy, TargetRefused
 
     url = config.backend_url(args.backend)
     source = args.source or config.default_source()
     try:
-        build(source, url, echo=lambda line: print(line, flush=True), memory=config.build_memory(args.memory_limit))
+        build(source, url, echo=lambda line: print(line, flush=True), memory=config.build_memory(args.memory_limit),
+              wait=args.wait)
     except ContractViolation as e:
         _error(f"build: {e.report()}\nnothing was built; the published warehouse is unchanged")
+        return EXIT_REFUSED
+    except TargetRefused as e:
+        _error(f"build: {config.masked_url(str(e))}")
+        return EXIT_REFUSED
+    except BuildBusy as e:
+        _error(f"build: {config.masked_url(str(e))}\nnothing was built; the published warehouse is unchanged")
         return EXIT_REFUSED
     except GateFailure as e:
         _error(f"build: the expectation suites failed:\n{e}\nnothing was published; "
                "the published warehouse is unchanged")
         return EXIT_FAILED
     except (BuildError, NotImplementedError, ValueError) as e:
-        _error(f"build failed: {config.masked_url(str(e))}\nthe published warehouse is unchanged")
+        _error(f"build failed: {config.masked_url(str(e))}\nthe published warehouse at {config.masked_url(url)} "
+               "is unchanged")
         return EXIT_FAILED
     except Exception as e:  # an unexpected failure: say what, keep the warehouse, no traceback
         _error(f"build failed ({type(e).__name__}): {config.masked_url(str(e)).splitlines()[0]}\n"
-               "the published warehouse is unchanged")
+               f"the published warehouse at {config.masked_url(url)} is unchanged")
         return EXIT_FAILED
     return 0
 
@@ -126,7 +139,7 @@ def _validate(args) -> int:
 
     url = config.backend_url(args.backend)
     try:
-        runs, summary = validate(url, args.out or config.data_dir() / "validation")
+        runs, summary = validate(url, args.out)
     except (FileNotFoundError, ValueError) as e:
         _error(f"validate: {config.masked_url(str(e))}")
         return EXIT_REFUSED

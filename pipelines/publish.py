@@ -3,8 +3,8 @@
 A build writes every table aside and makes them visible only at the end, at once:
 
 - file (DuckDB, SQLite): a scratch file next to the target, fsynced, then one `os.replace`;
-- server (PostgreSQL): tables named `<table>__next`, then one transaction drops the old tables
-  and renames the new ones (DDL is transactional there: readers see all old or all new);
+- server (PostgreSQL): tables in the build's own schema, then one transaction points the views
+  `<table>` at them (DDL is transactional there: readers see all old or all new);
 - parquet (DataFusion, Spark): a new version directory, then one atomic replace of the
   `current` symlink; the previous version stays for readers that still have it open.
 
@@ -32,13 +32,13 @@ class PublishError(Exception):
     """The warehouse cannot be published where the URL says."""
 
 
-def begin(url: str):
+def begin(url: str, build_id: str):
     """A publication for `url`: `.con` to compute on, `.save(name, expr)`, then `.commit()` or `.discard()`."""
     kind = backends.storage(url)
     if kind == "file":
         return ScratchFile(url)
     if kind == "server":
-        return NextTables(url)
+        return VersionSchema(url, build_id)
     return ParquetVersion(url)
 
 
@@ -70,35 +70,61 @@ class ScratchFile:
             leftover.unlink(missing_ok=True)
 
 
-class NextTables:
-    """Every table as `<table>__next` in the target database, renamed into place in one transaction."""
+class VersionSchema:
+    """Every table in the build's own schema `fintech_build_<id>`; publishing points the views of the current
+    schema (`<table>`, what other tools read) at it in one transaction.
 
-    SUFFIX = "__next"
+    The previous build's schema stays for the readers that still read it (a dashboard session pins its
+    version by its search_path: semantic.backends.open_warehouse); older ones, and a killed build's, are
+    dropped by the next publish.
+    """
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, build_id: str):
         self.con = backends.connect_engine(url)
+        self.schema = backends.version_schema(build_id)
         self.saved: list[str] = []
-        for leftover in self.con.list_tables(like=f".*{self.SUFFIX}$"):  # a killed build's tables
-            self.con.drop_table(leftover, force=True)
+        current = backends.build_marker(self.con) or {}
+        self.published = {backends.version_schema(current[key]) for key in ("build_id", "previous_build_id")
+                          if current.get(key)}
+        self._drop_versions(keep=self.published)  # killed builds' schemas (the lock says none is running)
+        self.replaced = backends.version_schema(current["build_id"]) if current.get("build_id") else None
+        self.con.raw_sql(f"CREATE SCHEMA {self._quoted(self.schema)}")
 
     def save(self, name: str, expr: ir.Table) -> ir.Table:
         self.saved.append(name)
-        return self.con.create_table(name + self.SUFFIX, expr, overwrite=True)
+        return self.con.create_table(name, expr, database=self.schema)
 
     def commit(self) -> None:
-        def quoted(name: str) -> str:
-            return sg.to_identifier(name, quoted=True).sql(self.con.dialect)
-
+        views = dict(self._fetch("SELECT table_name, table_type FROM information_schema.tables "
+                                 "WHERE table_schema = current_schema()"))
         with self.con.begin() as cursor:
             for name in self.saved:
-                cursor.execute(f"DROP TABLE IF EXISTS {quoted(name)}")
-                cursor.execute(f"ALTER TABLE {quoted(name + self.SUFFIX)} RENAME TO {quoted(name)}")
+                kind = {"VIEW": "VIEW", "BASE TABLE": "TABLE"}.get(views.get(name))
+                if kind:
+                    cursor.execute(f"DROP {kind} {self._quoted(name)}")
+                cursor.execute(f"CREATE VIEW {self._quoted(name)} AS SELECT * FROM "
+                               f"{self._quoted(self.schema)}.{self._quoted(name)}")
+        self._drop_versions(keep={self.schema, self.replaced})  # older ones: no session opened since reads them
         self.con.disconnect()
 
     def discard(self) -> None:
-        for name in self.saved:
-            self.con.drop_table(name + self.SUFFIX, force=True)
+        self.con.raw_sql(f"DROP SCHEMA IF EXISTS {self._quoted(self.schema)} CASCADE")
         self.con.disconnect()
+
+    def _drop_versions(self, keep: set[str]) -> None:
+        for (schema,) in self._fetch("SELECT schema_name FROM information_schema.schemata"):
+            if backends.is_version_schema(schema) and schema not in keep:
+                self.con.raw_sql(f"DROP SCHEMA {self._quoted(schema)} CASCADE")
+
+    def _fetch(self, sql: str) -> list[tuple]:
+        cursor = self.con.raw_sql(sql)
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def _quoted(self, name: str) -> str:
+        return sg.to_identifier(name, quoted=True).sql(self.con.dialect)
 
 
 class ParquetVersion:

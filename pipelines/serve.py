@@ -1,24 +1,23 @@
-"""`fintech serve` / `make serve`: a warehouse that is built and validated, then `panel serve` on it."""
+"""`fintech serve` / `make serve`: the dashboard on a built warehouse.
+
+Serving never rebuilds a warehouse it was pointed at: only the default
+warehouse (the embedded DuckDB file under data/warehouse/) is built, and only
+when it does not exist. A default older than the committed sample is served
+as it is, with a notice (here and in the dashboard's header) naming the
+command that rebuilds it.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from dashboard.server import panel_serve_command
 from semantic import backends, config
 
-
-def warehouse_is_stale(url: str, source: Path) -> bool:
-    """A file or Parquet warehouse that is missing or older than the raw sample must be (re)built."""
-    if backends.storage(url) == "server":
-        return False  # a server database: built by whoever configured it
-    if not backends.exists(url):
-        return True
-    path = config.database_file(url) or backends.published_version(url)
-    return source.exists() and path.stat().st_mtime < source.stat().st_mtime
+EXIT_REFUSED = 2
 
 
 BASIC_AUTH_ENV, COOKIE_SECRET_ENV = "FINTECH_BASIC_AUTH", "FINTECH_COOKIE_SECRET"
@@ -34,18 +33,23 @@ def login_settings() -> dict[str, str]:
 
 
 def serve(url: str, port: int, basic_auth: bool = False) -> int:
-    source = config.default_source()
     fintech = [sys.executable, "-m", "pipelines"]
     env = {**os.environ, config.BACKEND_ENV: url}
     if basic_auth:
         env.update(login_settings())
-    if warehouse_is_stale(url, source):
-        print(f"building the warehouse from {source}", flush=True)
+    if not backends.exists(url):
+        if not config.is_default_backend(url):
+            print(f"fintech serve: no warehouse at {config.masked_url(url)}: build it first with "
+                  f"`fintech build --backend URL --source CSV`", file=sys.stderr)
+            return EXIT_REFUSED
+        source = config.default_source()
+        print(f"building the default warehouse from {source}", flush=True)
         if subprocess.call([*fintech, "build", "--source", str(source)], env=env) != 0:
             return 1
-    summary = config.data_dir() / "validation" / "summary.json"
-    if not summary.exists() or (config.database_file(url) and summary.stat().st_mtime
-                                < config.database_file(url).stat().st_mtime):
+    notice = backends.staleness_notice(url)
+    if notice:
+        print(f"fintech serve: note: {notice}", file=sys.stderr, flush=True)
+    if not _validated(url):
         subprocess.call([*fintech, "validate"], env=env)  # a failure shows as the dashboard's badge
     print(f"serving the dashboard on http://localhost:{port}/app (backend {config.masked_url(url)})", flush=True)
     command = panel_serve_command(port)
@@ -53,3 +57,23 @@ def serve(url: str, port: int, basic_auth: bool = False) -> int:
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:
         return 0
+
+
+def _validated(url: str) -> bool:
+    """Has this build of the warehouse a validation report? (Builds write one; older warehouses may not.)"""
+    try:
+        summary = json.loads((backends.reports_dir(url) / "summary.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return summary.get("build_id") is not None and summary.get("build_id") == _build_id(url)
+
+
+def _build_id(url: str) -> str | None:
+    try:
+        con = backends.open_warehouse(url)
+    except Exception:  # the dashboard will say what is wrong with it
+        return None
+    try:
+        return (backends.build_marker(con) or {}).get("build_id")
+    finally:
+        con.disconnect()

@@ -16,18 +16,24 @@ tables and never asks which kind it got.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import ibis
 import sqlglot
 
-from semantic.config import backend_name, masked_url, url_path
+from semantic.config import backend_name, data_dir, default_source, is_default_backend, masked_url, url_path
 
 STORAGE = {"duckdb": "file", "sqlite": "file", "postgres": "server", "datafusion": "parquet", "pyspark": "parquet"}
 SPARK_MASTER_ENV = "FINTECH_SPARK_MASTER"
 WITHOUT_ARRAYS = {"sqlite"}  # no array type at all: lists are kept as text (semantic/models/lists.py)
 CURRENT = "current"
+# Every published warehouse holds this one-row table: which build made it (build_id, built_at), under which
+# contract version, from which extract. A build writes over nothing that lacks it (pipelines/target.py);
+# validation reports name the build they checked.
+MARKER_TABLE = "fintech_build"
 # Readers cannot write, whatever their rights: the session refuses it.
 READ_ONLY_SESSION = {"sqlite": "PRAGMA query_only = ON", "postgres": "SET default_transaction_read_only = on"}
 
@@ -68,6 +74,25 @@ def has_arrays(con) -> bool:
     return con.name not in WITHOUT_ARRAYS
 
 
+def build_marker(con) -> dict | None:
+    """The build marker row of an open warehouse (build_id, built_at, contract_version, ...), or None."""
+    if MARKER_TABLE not in con.list_tables():
+        return None
+    rows = con.table(MARKER_TABLE).to_pyarrow().to_pylist()
+    return rows[0] if len(rows) == 1 else None
+
+
+def version_schema(build_id: str) -> str:
+    """The PostgreSQL schema holding one build's tables (pipelines/publish.py)."""
+    if not re.fullmatch(r"[0-9a-f]{32}", build_id or ""):
+        raise ValueError(f"not a build id: {build_id!r}")
+    return f"fintech_build_{build_id}"
+
+
+def is_version_schema(name: str) -> bool:
+    return re.fullmatch(r"fintech_build_[0-9a-f]{32}", name) is not None
+
+
 def published_version(url: str) -> Path:
     """The directory of Parquet files a Parquet warehouse currently publishes."""
     return url_path(url) / CURRENT
@@ -77,7 +102,7 @@ def version(url: str):
     """What identifies the warehouse published at `url` now; a rebuild changes it.
 
     A file: its inode and modification time (publishing replaces the file). A Parquet directory: the
-    version `current` points at. A server: None, it swaps its tables in one transaction, in place.
+    version `current` points at. A server: its build marker's id (it swaps its tables in place).
     """
     kind = storage(url)
     if kind == "file":
@@ -85,14 +110,48 @@ def version(url: str):
         return stat.st_ino, stat.st_mtime_ns
     if kind == "parquet":
         return str(published_version(url).resolve())
-    return None
+    con = connect_engine(url, read_only=True)
+    try:
+        return (build_marker(con) or {}).get("build_id")
+    finally:
+        con.disconnect()
+
+
+def staleness_notice(url: str) -> str | None:
+    """What to say when `url` is the default warehouse and is older than the sample it is built from
+    (`fintech serve` never rebuilds it: it says so, in its log and the dashboard's header)."""
+    source = default_source()
+    if not is_default_backend(url) or not exists(url) or not source.exists():
+        return None
+    if url_path(url).stat().st_mtime >= source.stat().st_mtime:
+        return None
+    return f"the warehouse is older than {source}: `fintech build` rebuilds it (served as it is until then)"
+
+
+def reports_dir(url: str) -> Path:
+    """Where the validation reports of the warehouse at `url` live: beside a database file
+    (`<file>.validation/`), inside a Parquet directory (`validation/`), and for a server under
+    `data/validation/<scheme>-<host>-<port>-<database>/` (no user name, no password)."""
+    kind = storage(url)
+    if kind == "file":
+        path = url_path(url).resolve()
+        return path.with_name(f"{path.name}.validation")
+    if kind == "parquet":
+        return url_path(url).resolve() / "validation"
+    parts = urlsplit(url)
+    name = "-".join(str(p) for p in (parts.scheme, parts.hostname, parts.port, parts.path.strip("/")) if p)
+    return data_dir() / "validation" / re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
 def exists(url: str) -> bool:
-    """Is a warehouse published at `url`? (Servers: assumed, the connection will tell.)"""
+    """Is a warehouse published at `url`? (A server database: does it hold the build marker?)"""
     kind = storage(url)
     if kind == "server":
-        return True
+        con = connect_engine(url, read_only=True)
+        try:
+            return MARKER_TABLE in con.list_tables()
+        finally:
+            con.disconnect()
     path = url_path(url)
     if path is None:
         return False
@@ -125,10 +184,29 @@ def connect_engine(url: str, read_only: bool = False):
 def open_warehouse(url: str, read_only: bool = True):
     """The published warehouse at `url`, every table reachable by name (`con.table(name)`)."""
     con = connect_engine(url, read_only=read_only)
-    if storage(url) == "parquet":
-        for table in sorted(published_version(url).glob("*.parquet")):
+    kind = storage(url)
+    if kind == "parquet":
+        # the version directory itself, not through `current`: a rebuild's swap must not move this reader
+        for table in sorted(published_version(url).resolve().glob("*.parquet")):
             con.read_parquet(str(table), table_name=table.stem)
+    elif kind == "server":
+        # This connection reads the build published now, whatever is published after: its schema, found
+        # through the marker view, first on the search path (kept until the build after the next one)
+        marker = build_marker(con)
+        schema = version_schema(marker["build_id"]) if marker and marker.get("build_id") else None
+        if schema and _fetch_one(con, f"SELECT has_schema_privilege('{schema}', 'USAGE')"):
+            con.raw_sql(f'SET search_path TO "{schema}"')
+        # else: a role not granted the build schemas (README) reads the views, which follow each publish
     return con
+
+
+def _fetch_one(con, sql: str):
+    cursor = con.raw_sql(sql)
+    try:
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return row[0] if row else None
 
 
 def spark_session(root: Path | None = None):

@@ -38,6 +38,15 @@ def default_backend_url() -> str:
     return f"duckdb://{(data_dir() / 'warehouse' / 'fintech.duckdb').resolve()}"
 
 
+def is_default_backend(url: str) -> bool:
+    """Is `url` the embedded default warehouse (however the path is written)?"""
+    default = url_path(default_backend_url())
+    try:
+        return backend_name(url) == "duckdb" and url_path(url) is not None and url_path(url).resolve() == default
+    except ValueError:
+        return False
+
+
 def backend_url(flag: str | None = None) -> str:
     """The configured backend URL: flag > FINTECH_BACKEND > embedded DuckDB."""
     return flag or os.environ.get(BACKEND_ENV) or default_backend_url()

@@ -1,4 +1,8 @@
-"""Data quality: the latest validation run (fintech validate's summary.json), and the header badge."""
+"""Data quality: the served warehouse's own validation report, and the header badge.
+
+A report names the build it checked (its marker's build_id, semantic.backends); one
+for another build, or another warehouse, is never shown as this one's.
+"""
 
 from __future__ import annotations
 
@@ -8,45 +12,51 @@ from pathlib import Path
 import pandas as pd
 import panel as pn
 
-from semantic import config
+NOT_VALIDATED = "Not validated since this build"
+NO_RUN = "No validation run yet"
 
 
-def summary_path() -> Path:
-    return config.data_dir() / "validation" / "summary.json"
-
-
-def load_summary(path: Path | None = None) -> dict | None:
-    path = path or summary_path()
+def load_summary(path: Path) -> dict | None:
     try:
-        return json.loads(path.read_text())
+        summary = json.loads(Path(path).read_text())
     except (OSError, ValueError):
         return None
+    return summary if isinstance(summary, dict) else None
 
 
-def badge_text(summary: dict | None) -> str:
-    """'' when the last run passed; otherwise what the header badge says."""
+def this_build(summary: dict | None, build_id: str | None) -> dict | None:
+    """`summary` when it reports on the build `build_id`, else None."""
+    if summary is None or build_id is None or summary.get("build_id") != build_id:
+        return None
+    return summary
+
+
+def badge_text(summary: dict | None, any_report: bool = False) -> str:
+    """'' when this build's run passed; otherwise what the header badge says (`any_report`: a report of an
+    earlier build exists)."""
     if summary is None:
-        return "No validation run yet"
+        return NOT_VALIDATED if any_report else NO_RUN
     return "" if summary.get("success") else "Validation failed"
 
 
-def badge(summary: dict | None) -> pn.pane.HTML:
-    text = badge_text(summary)
+def badge(text: str) -> pn.pane.HTML:
     style = "background:#c0392b;color:white" if text else "background:#2e8b57;color:white"
     return pn.pane.HTML(f'<span class="quality-badge" style="{style};padding:3px 10px;border-radius:10px">'
                         f'{text or "Validated"}</span>', margin=(12, 10))
 
 
-def quality_section(summary: dict | None) -> pn.viewable.Viewable:
+def quality_section(summary: dict | None, any_report: bool = False) -> pn.viewable.Viewable:
     if summary is None:
-        return pn.pane.Markdown("No validation run found: run `fintech validate` to check the warehouse.")
+        why = ("The last validation report is of an earlier build" if any_report else "No validation report found")
+        return pn.pane.Markdown(f"{why}: run `fintech validate` to check the warehouse being served.")
     suites = pd.DataFrame([{"suite": s["suite"], "passed": s["passed"], "failed": s["failed"],
                             "status": "passed" if s["success"] else "FAILED"} for s in summary["suites"]])
     failing = pd.DataFrame([{"suite": s["suite"], "expectation": f["expectation"], "table": f["table"],
                              "column": f["column"], "unexpected rows": f["unexpected_count"],
                              "examples": ", ".join(map(str, f["examples"]))}
                             for s in summary["suites"] for f in s["failing"]])
-    parts = [pn.pane.Markdown(f"Last validation run: **{summary['run_at']}** on `{summary['backend']}`."),
+    parts = [pn.pane.Markdown(f"Last validation run: **{summary['run_at']}** on `{summary['backend']}` "
+                              f"(build `{summary['build_id']}`, built {summary.get('built_at')})."),
              pn.widgets.Tabulator(suites, show_index=False, disabled=True, sizing_mode="stretch_width")]
     if not failing.empty:
         parts += [pn.pane.Markdown("**Failing expectations**"),

@@ -58,6 +58,10 @@ RAW_COLUMNS: tuple[RawColumn, ...] = (
     _col("Time Series Data.repayments", "list", "ts_repayments"),
 )
 
+# The contract's version, recorded in every warehouse's build marker (pipelines/publish.py): raise it when a
+# rule of shared/spec/data-contract.md changes, so a warehouse says which rules its data passed.
+CONTRACT_VERSION = "2"
+
 RAW_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in RAW_COLUMNS)
 
 # The column the loader adds to the raw table: the CSV line a row came from

@@ -37,7 +37,7 @@ def dashboard_data(generate_csv, tmp_path_factory):
         csv.writer(f_out).writerows(rows)
     target = build_warehouse(csv_path, data / "warehouse" / "fintech.duckdb")
     url = warehouse_url(target)
-    result = run_fintech("validate", "--backend", url, "--out", str(data / "validation"))
+    result = run_fintech("validate", "--backend", url)  # its report, where the build wrote one already
     assert result.returncode == 0, result.stdout
     accounts = reference.int_customer_account_metrics(reference.staging(csv_path))
     return data, url, accounts
@@ -62,11 +62,10 @@ def postgres_dashboard_url(dashboard_data, postgres_database, tmp_path_factory):
     """The same extract built into PostgreSQL (`fintech build --backend postgres://...`), validated and served."""
     data, _, _ = dashboard_data
     url = postgres_database("dashboard")
-    result = run_fintech("build", "--source", str(data / "raw" / "fintech_data.csv"), "--backend", url)
+    postgres_data = tmp_path_factory.mktemp("dashboard_postgres")  # a server's reports live under data/validation/
+    result = run_fintech("build", "--source", str(data / "raw" / "fintech_data.csv"), "--backend", url,
+                         env={"FINTECH_DATA_DIR": str(postgres_data)})
     assert result.returncode == 0, result.stderr
-    postgres_data = tmp_path_factory.mktemp("dashboard_postgres")
-    result = run_fintech("validate", "--backend", url, "--out", str(postgres_data / "validation"))
-    assert result.returncode == 0, result.stdout
     with served(url, postgres_data) as app:
         yield app
 

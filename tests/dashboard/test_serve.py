@@ -1,4 +1,5 @@
-"""`fintech serve` (what `make serve` runs): builds and validates a missing warehouse, then serves the dashboard."""
+"""`fintech serve` (what `make serve` runs): builds the default warehouse when it is missing, never rebuilds one
+it was pointed at, reports a stale default, then serves the dashboard."""
 
 from __future__ import annotations
 
@@ -11,22 +12,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from pipelines.serve import warehouse_is_stale
-from tests.conftest import ROOT, SAMPLE_CSV
+from tests.conftest import ROOT, SAMPLE_CSV, build_warehouse, file_digest
 from tests.dashboard.conftest import _wait_for, free_port
-
-
-def test_staleness(tmp_path):
-    source = tmp_path / "raw.csv"
-    source.write_text("x")
-    target = tmp_path / "w.duckdb"
-    assert warehouse_is_stale(f"duckdb://{target}", source)
-    target.write_text("x")
-    os.utime(source, (time.time() + 10, time.time() + 10))
-    assert warehouse_is_stale(f"duckdb://{target}", source)
-    os.utime(target, (time.time() + 20, time.time() + 20))
-    assert not warehouse_is_stale(f"duckdb://{target}", source)
-    assert not warehouse_is_stale("postgres://u:p@h/db", source)
 
 
 def test_serve_builds_validates_and_serves(tmp_path):
@@ -44,7 +31,7 @@ def test_serve_builds_validates_and_serves(tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/app") as response:
             assert "Fintech Portfolio Dashboard" in response.read().decode()
         assert (data / "warehouse" / "fintech.duckdb").exists()
-        assert (data / "validation" / "summary.json").exists()
+        assert (data / "warehouse" / "fintech.duckdb.validation" / "summary.json").exists()
         assert f"http://localhost:{port}/app" in (tmp_path / "serve.log").read_text()
     finally:
         os.killpg(server.pid, 15)
@@ -115,3 +102,77 @@ def test_basic_auth_without_its_settings_is_refused(tmp_path):
                             env=env, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode != 0
     assert "FINTECH_BASIC_AUTH and FINTECH_COOKIE_SECRET" in result.stderr and "Traceback" not in result.stderr
+
+
+def _serve(args: list[str], env: dict, log_path):
+    """`fintech serve ARGS` in its own process group, with its log; the port is the last argument."""
+    log = open(log_path, "w")
+    server = subprocess.Popen([sys.executable, "-m", "pipelines", "serve", *args], env=env, stdout=log,
+                              stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+    return server, log
+
+
+def _stop(server, log) -> None:
+    os.killpg(server.pid, 15)
+    server.wait(timeout=30)
+    log.close()
+
+
+def _aged(path) -> None:
+    """Make `path` older than the committed sample (a warehouse built long ago)."""
+    old = SAMPLE_CSV.stat().st_mtime - 86_400
+    os.utime(path, (old, old))
+
+
+def test_serve_never_rebuilds_a_warehouse_it_was_pointed_at(generate_csv, tmp_path, page):
+    target = build_warehouse(generate_csv(1_003, 7), tmp_path / "big.duckdb")
+    _aged(target)
+    digest = file_digest(target)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "FINTECH_BACKEND"}
+    server, log = _serve(["--backend", f"duckdb://{target}", "--port", str(port)], env, tmp_path / "serve.log")
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/app", server, timeout=120)
+        page.goto(f"http://127.0.0.1:{port}/app")
+        page.wait_for_selector('[data-kpi="accounts"] .kpi-value', timeout=60_000)
+        assert page.locator('[data-kpi="accounts"] .kpi-value').inner_text() == "1,003"  # not the 1,000 sample
+        assert page.locator(".stale-warehouse").count() == 0  # not the default: its age says nothing
+    finally:
+        _stop(server, log)
+    assert file_digest(target) == digest
+    assert "building" not in (tmp_path / "serve.log").read_text()
+
+
+def test_serve_refuses_a_missing_warehouse_it_was_pointed_at(tmp_path):
+    missing = tmp_path / "nowhere" / "w.duckdb"
+    for backend in (f"duckdb://{missing}", f"sqlite://{missing}", f"datafusion://{tmp_path / 'nodir'}"):
+        result = subprocess.run([sys.executable, "-m", "pipelines", "serve", "--backend", backend, "--port", "1"],
+                                capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert result.returncode == 2, result.stderr
+        assert "no warehouse at" in result.stderr and "fintech build --backend" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_stale_default_is_reported_not_rebuilt(generate_csv, tmp_path, page):
+    data = tmp_path / "data"
+    (data / "raw").mkdir(parents=True)
+    shutil.copy(SAMPLE_CSV, data / "raw" / "fintech_data.csv")
+    default = build_warehouse(generate_csv(1_003, 7), data / "warehouse" / "fintech.duckdb")
+    _aged(default)
+    digest = file_digest(default)
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if k != "FINTECH_BACKEND"}, "FINTECH_DATA_DIR": str(data)}
+    server, log = _serve(["--port", str(port)], env, tmp_path / "serve.log")
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/app", server, timeout=120)
+        page.goto(f"http://127.0.0.1:{port}/app")
+        page.wait_for_selector(".stale-warehouse", timeout=60_000)
+        assert "`fintech build` rebuilds it" in page.locator(".stale-warehouse").inner_text()
+        assert page.locator('[data-kpi="accounts"] .kpi-value').inner_text() == "1,003"
+    finally:
+        _stop(server, log)
+    assert file_digest(default) == digest
+    served_log = (tmp_path / "serve.log").read_text()
+    assert "older than" in served_log and "fintech build` rebuilds it" in served_log
+    assert "building" not in served_log

@@ -32,8 +32,17 @@ def reader_url(postgres_database, generate_csv):
         con.execute(f"GRANT USAGE ON SCHEMA public TO {READER}")
         con.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {READER}")
         con.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {builder} IN SCHEMA public GRANT SELECT ON TABLES TO {READER}")
+        # each build's own schema, so that a session keeps reading the build it opened on
+        con.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {builder} GRANT USAGE ON SCHEMAS TO {READER}")
+        con.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {builder} GRANT SELECT ON TABLES TO {READER}")
     host = url.split("@", 1)[1]
     return url, f"postgres://{READER}:{READER_PASSWORD}@{host}"
+
+
+def _build_schema(url: str) -> str:
+    """The schema of the build published now (each build's tables live in their own schema)."""
+    with psycopg.connect(_psycopg(url), autocommit=True) as con:
+        return '"fintech_build_' + con.execute("SELECT build_id FROM fintech_build").fetchone()[0] + '"'
 
 
 def test_the_reader_role_reads_and_cannot_write(reader_url, generate_csv):
@@ -43,8 +52,10 @@ def test_the_reader_role_reads_and_cannot_write(reader_url, generate_csv):
     with psycopg.connect(_psycopg(url), autocommit=True) as con:
         for statement in ("DELETE FROM int_customer_account_metrics",
                           "CREATE TABLE stolen AS SELECT * FROM stg_fintech_data",
-                          "DROP TABLE kpi_lorenz_curve",
-                          "ALTER TABLE dim_customer ADD COLUMN x int"):
+                          "DROP VIEW kpi_lorenz_curve",
+                          "ALTER VIEW dim_customer RENAME TO x",
+                          f"DELETE FROM {_build_schema(builder_url)}.int_customer_account_metrics",
+                          f"DROP TABLE {_build_schema(builder_url)}.dim_customer"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 con.execute(statement)
     # the layer's own session refuses writes too, whatever the role may do
@@ -57,6 +68,8 @@ def test_the_reader_role_reads_and_cannot_write(reader_url, generate_csv):
     assert result.returncode == 0, result.stderr
     sl = semantic.connect(url)
     assert sl.query(["accounts"]).accounts.tolist() == [1_500]
+    # the new build's schema is granted by default: this session reads it, pinned there
+    assert sl.con.raw_sql("SHOW search_path").fetchone()[0].strip('"').startswith("fintech_build_")
     sl.close()
 
 

@@ -1,0 +1,261 @@
+"""What a build may write to, and one build at a time per warehouse.
+
+A build writes only where nothing is, or over a warehouse this product
+published: every published warehouse holds a build marker (`fintech_build`,
+semantic.backends), and a Parquet directory also its `.fintech-warehouse`
+file from the first build. Anything else at the target (the source CSV
+itself, someone's notes, another database, a directory of other files) is
+refused before a byte is written.
+
+Each target has one lock, held from the checks to the publish: a file lock
+beside a database file or inside a Parquet directory (released by the kernel
+when its process dies, so a killed build's lock is cleared by the next one),
+an advisory lock on PostgreSQL (released when the connection drops).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import socket
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from semantic import backends
+from semantic.config import backend_name, masked_url, url_path
+
+DIRECTORY_MARK = ".fintech-warehouse"
+LOCK_NAME = ".lock"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_DUCKDB_MAGIC = b"DUCK"  # at byte 8 of a DuckDB database file
+
+
+class TargetRefused(Exception):
+    """The build may not write where the URL points; nothing was written."""
+
+
+class BuildBusy(Exception):
+    """Another build holds this warehouse's lock."""
+
+
+def check_target(url: str, source: Path) -> None:
+    """Refuse (TargetRefused) a target that is the source itself, or exists and is not this product's warehouse."""
+    kind = backends.storage(url)
+    if kind == "server":
+        _check_server(url)
+        return
+    path = url_path(url)
+    if path is None:
+        raise TargetRefused(f"cannot publish to {masked_url(url)}: give a path")
+    if _same_file(path, source):
+        raise TargetRefused(f"refused {path}: it is the source extract itself; publishing there would destroy it")
+    if kind == "file":
+        _check_file(url, path)
+    else:
+        _check_directory(path, source)
+
+
+def _same_file(path: Path, source: Path) -> bool:
+    try:
+        return path.exists() and Path(source).exists() and os.path.samefile(path, source)
+    except OSError:
+        return False
+
+
+def _not_ours(path: Path, what: str) -> TargetRefused:
+    return TargetRefused(f"refused {path}: {what}, not a warehouse published by `fintech build`; "
+                         "nothing was written. Give another --backend path, or move it away")
+
+
+def _check_file(url: str, path: Path) -> None:
+    if not path.exists() and not path.is_symlink():
+        return
+    if not path.is_file():
+        raise _not_ours(path, "it exists and is not a database file")
+    with open(path, "rb") as f:
+        head = f.read(16)
+    name = backend_name(url)
+    if name == "sqlite" and not head.startswith(_SQLITE_MAGIC) or name == "duckdb" and head[8:12] != _DUCKDB_MAGIC:
+        raise _not_ours(path, f"it is not a {name} database file")
+    try:
+        con = backends.connect_engine(url, read_only=True)
+    except Exception as e:  # a damaged or foreign database: refused, never replaced
+        raise _not_ours(path, f"it cannot be opened as a {name} database ({type(e).__name__})") from None
+    try:
+        if backends.build_marker(con) is None:
+            raise _not_ours(path, f"it is a {name} database without the build marker table {backends.MARKER_TABLE}")
+    finally:
+        con.disconnect()
+
+
+def _check_directory(path: Path, source: Path) -> None:
+    if not path.exists() and not path.is_symlink():
+        return
+    if not path.is_dir():
+        raise _not_ours(path, "it exists and is not a directory")
+    if (path / DIRECTORY_MARK).is_file():
+        if Path(source).resolve().is_relative_to(path.resolve()):
+            raise TargetRefused(f"refused {path}: the source extract {source} is inside the warehouse directory")
+        return
+    if any(entry.name != LOCK_NAME for entry in path.iterdir()):  # the lock: a build of ours about to claim it
+        raise _not_ours(path, f"it is a directory that holds other files (no {DIRECTORY_MARK})")
+
+
+def claim_directory(path: Path) -> None:
+    """Mark an empty or new directory as this product's Parquet warehouse (checked first by check_target)."""
+    path.mkdir(parents=True, exist_ok=True)
+    mark = path / DIRECTORY_MARK
+    if not mark.exists():
+        mark.write_text(json.dumps({"warehouse": "fintech", "created": _now()}) + "\n")
+
+
+def _check_server(url: str) -> None:
+    """A database that holds tables of ours without the marker was not published by this product."""
+    from semantic.models.registry import MODELS
+
+    con = backends.connect_engine(url)
+    try:
+        existing = set(con.list_tables())
+        ours = {m.__name__ for m in MODELS} & existing
+        if ours and backends.MARKER_TABLE not in existing:
+            raise TargetRefused(
+                f"refused {masked_url(url)}: it holds tables named like this warehouse's ({', '.join(sorted(ours)[:3])}"
+                f"{', ...' if len(ours) > 3 else ''}) but no build marker {backends.MARKER_TABLE}: they were not "
+                "published by `fintech build`, and nothing was written. Use another database")
+    finally:
+        con.disconnect()
+
+
+# ---- the lock ------------------------------------------------------------------------------------
+
+def lock_path(url: str) -> Path:
+    """Beside a database file (`.<file>.lock`), inside a Parquet directory (`.lock`)."""
+    path = url_path(url).resolve()
+    if backends.storage(url) == "file":
+        return path.with_name(f".{path.name}{LOCK_NAME}")
+    return path / LOCK_NAME
+
+
+@contextlib.contextmanager
+def build_lock(url: str, source: Path, wait: float = 0.0, echo=print):
+    """Hold the target's build lock for the block: BuildBusy if another build holds it after `wait` seconds."""
+    holder = {"pid": os.getpid(), "host": socket.gethostname(), "started": _now(), "source": str(source)}
+    if backends.storage(url) == "server":
+        with _advisory_lock(url, holder, wait, echo):
+            yield
+        return
+    path = lock_path(url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = _acquire_file_lock(path, holder, wait, echo, url)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()  # before closing: a build waiting on this file then sees it gone and starts again
+        os.close(fd)
+
+
+def _acquire_file_lock(path: Path, holder: dict, wait: float, echo, url: str) -> int:
+    deadline, said = time.monotonic() + wait, False
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            other = _describe(_read_holder(path))
+            if time.monotonic() >= deadline:
+                raise BuildBusy(f"another build is publishing to {masked_url(url)}: {other}; "
+                                "try again when it is done (or give --wait SECONDS)") from None
+            if not said:
+                echo(f"waiting for the other build of {masked_url(url)} to finish: {other}")
+                said = True
+            time.sleep(0.2)
+            continue
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if not same:  # the holder removed the file as it let go: lock the one at the path now
+            os.close(fd)
+            continue
+        left = _read_holder(path)
+        if left and not _alive(left.get("pid"), left.get("host")):
+            echo(f"cleared the lock left by a build that is no longer running: {_describe(left)}")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, (json.dumps(holder) + "\n").encode(), 0)
+        return fd
+
+
+def _read_holder(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text() or "null")
+    except (OSError, ValueError):
+        return None
+
+
+def _describe(holder: dict | None) -> str:
+    if not holder:
+        return "a build that is starting"
+    return f"pid {holder.get('pid')} on {holder.get('host')}, started {holder.get('started')}, from {holder.get('source')}"
+
+
+def _alive(pid, host) -> bool:
+    if host != socket.gethostname() or not isinstance(pid, int):
+        return True  # cannot tell: the lock itself said it was free
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_ADVISORY_KEY = 7_246_151_873  # one per database: advisory locks are keyed by database and number
+_APPLICATION = "fintech build"
+
+
+@contextlib.contextmanager
+def _advisory_lock(url: str, holder: dict, wait: float, echo):
+    """A session advisory lock on its own connection: the server releases it when that connection drops."""
+    con = backends.connect_engine(url)
+    try:
+        _fetch_one(con, f"SELECT set_config('application_name', '{_APPLICATION} pid {int(holder['pid'])}', false)")
+        deadline, said = time.monotonic() + wait, False
+        while not _fetch_one(con, f"SELECT pg_try_advisory_lock({_ADVISORY_KEY})"):
+            other = _advisory_holder(con)
+            if time.monotonic() >= deadline:
+                raise BuildBusy(f"another build is publishing to {masked_url(url)}: {other}; "
+                                "try again when it is done (or give --wait SECONDS)")
+            if not said:
+                echo(f"waiting for the other build of {masked_url(url)} to finish: {other}")
+                said = True
+            time.sleep(0.2)
+        yield
+    finally:
+        con.disconnect()
+
+
+def _advisory_holder(con) -> str:
+    row = _fetch_one(con, "SELECT a.application_name || ', started ' || to_char(a.backend_start AT TIME ZONE 'UTC', "
+                          "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                          f"WHERE l.locktype = 'advisory' AND l.granted AND l.objid = {_ADVISORY_KEY % 2**32} "
+                          "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+    return row or "a build whose session this role cannot see"
+
+
+def _fetch_one(con, sql: str):
+    cursor = con.raw_sql(sql)
+    try:
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return row[0] if row else None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
