@@ -143,6 +143,9 @@ def _validate(args) -> int:
     except (FileNotFoundError, ValueError) as e:
         _error(f"validate: {config.masked_url(str(e))}")
         return EXIT_REFUSED
+    except Exception as e:  # an unreachable server, a damaged file: say what, no traceback
+        _error(f"validate failed ({type(e).__name__}): {config.masked_url(str(e)).splitlines()[0] if str(e) else ''}")
+        return EXIT_FAILED
     from expectations.gate import report
 
     print(report(runs))

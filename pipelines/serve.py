@@ -37,11 +37,19 @@ def serve(url: str, port: int, basic_auth: bool = False) -> int:
     env = {**os.environ, config.BACKEND_ENV: url}
     if basic_auth:
         env.update(login_settings())
-    if not backends.exists(url):
-        if not config.is_default_backend(url):
-            print(f"fintech serve: no warehouse at {config.masked_url(url)}: build it first with "
-                  f"`fintech build --backend URL --source CSV`", file=sys.stderr)
-            return EXIT_REFUSED
+    try:
+        found = backends.inspect(url)
+    except Exception as e:  # an unreachable server, a refused login: say so, no traceback
+        print(f"fintech serve: cannot open {config.masked_url(url)} ({type(e).__name__}): "
+              f"{config.masked_url(str(e)).splitlines()[0] if str(e) else ''}", file=sys.stderr)
+        return 1
+    if found is not None and not (found == backends.MISSING and config.is_default_backend(url)):
+        try:
+            backends.require(url)
+        except backends.NotAWarehouse as e:
+            print(f"fintech serve: {e}", file=sys.stderr)
+        return EXIT_REFUSED
+    if found == backends.MISSING:
         source = config.default_source()
         print(f"building the default warehouse from {source}", flush=True)
         if subprocess.call([*fintech, "build", "--source", str(source)], env=env) != 0:

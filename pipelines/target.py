@@ -25,12 +25,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from semantic import backends
-from semantic.config import backend_name, masked_url, url_path
+from semantic.config import masked_url, url_path
 
-DIRECTORY_MARK = ".fintech-warehouse"
 LOCK_NAME = ".lock"
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-_DUCKDB_MAGIC = b"DUCK"  # at byte 8 of a DuckDB database file
 
 
 class TargetRefused(Exception):
@@ -43,19 +40,15 @@ class BuildBusy(Exception):
 
 def check_target(url: str, source: Path) -> None:
     """Refuse (TargetRefused) a target that is the source itself, or exists and is not this product's warehouse."""
-    kind = backends.storage(url)
-    if kind == "server":
-        _check_server(url)
-        return
-    path = url_path(url)
-    if path is None:
-        raise TargetRefused(f"cannot publish to {masked_url(url)}: give a path")
-    if _same_file(path, source):
+    path = url_path(url) if backends.storage(url) != "server" else None
+    if path is not None and _same_file(path, source):
         raise TargetRefused(f"refused {path}: it is the source extract itself; publishing there would destroy it")
-    if kind == "file":
-        _check_file(url, path)
-    else:
-        _check_directory(path, source)
+    if path is not None and path.is_dir() and Path(source).resolve().is_relative_to(path.resolve()):
+        raise TargetRefused(f"refused {path}: the source extract {source} is inside the warehouse directory")
+    found = backends.inspect(url)
+    if found not in (None, backends.MISSING):
+        raise TargetRefused(f"refused {path or masked_url(url)}: it is {found}, not a warehouse published by "
+                            "`fintech build`; nothing was written. Give another --backend, or move it away")
 
 
 def _same_file(path: Path, source: Path) -> bool:
@@ -65,68 +58,12 @@ def _same_file(path: Path, source: Path) -> bool:
         return False
 
 
-def _not_ours(path: Path, what: str) -> TargetRefused:
-    return TargetRefused(f"refused {path}: {what}, not a warehouse published by `fintech build`; "
-                         "nothing was written. Give another --backend path, or move it away")
-
-
-def _check_file(url: str, path: Path) -> None:
-    if not path.exists() and not path.is_symlink():
-        return
-    if not path.is_file():
-        raise _not_ours(path, "it exists and is not a database file")
-    with open(path, "rb") as f:
-        head = f.read(16)
-    name = backend_name(url)
-    if name == "sqlite" and not head.startswith(_SQLITE_MAGIC) or name == "duckdb" and head[8:12] != _DUCKDB_MAGIC:
-        raise _not_ours(path, f"it is not a {name} database file")
-    try:
-        con = backends.connect_engine(url, read_only=True)
-    except Exception as e:  # a damaged or foreign database: refused, never replaced
-        raise _not_ours(path, f"it cannot be opened as a {name} database ({type(e).__name__})") from None
-    try:
-        if backends.build_marker(con) is None:
-            raise _not_ours(path, f"it is a {name} database without the build marker table {backends.MARKER_TABLE}")
-    finally:
-        con.disconnect()
-
-
-def _check_directory(path: Path, source: Path) -> None:
-    if not path.exists() and not path.is_symlink():
-        return
-    if not path.is_dir():
-        raise _not_ours(path, "it exists and is not a directory")
-    if (path / DIRECTORY_MARK).is_file():
-        if Path(source).resolve().is_relative_to(path.resolve()):
-            raise TargetRefused(f"refused {path}: the source extract {source} is inside the warehouse directory")
-        return
-    if any(entry.name != LOCK_NAME for entry in path.iterdir()):  # the lock: a build of ours about to claim it
-        raise _not_ours(path, f"it is a directory that holds other files (no {DIRECTORY_MARK})")
-
-
 def claim_directory(path: Path) -> None:
     """Mark an empty or new directory as this product's Parquet warehouse (checked first by check_target)."""
     path.mkdir(parents=True, exist_ok=True)
-    mark = path / DIRECTORY_MARK
+    mark = path / backends.DIRECTORY_MARK
     if not mark.exists():
         mark.write_text(json.dumps({"warehouse": "fintech", "created": _now()}) + "\n")
-
-
-def _check_server(url: str) -> None:
-    """A database that holds tables of ours without the marker was not published by this product."""
-    from semantic.models.registry import MODELS
-
-    con = backends.connect_engine(url)
-    try:
-        existing = set(con.list_tables())
-        ours = {m.__name__ for m in MODELS} & existing
-        if ours and backends.MARKER_TABLE not in existing:
-            raise TargetRefused(
-                f"refused {masked_url(url)}: it holds tables named like this warehouse's ({', '.join(sorted(ours)[:3])}"
-                f"{', ...' if len(ours) > 3 else ''}) but no build marker {backends.MARKER_TABLE}: they were not "
-                "published by `fintech build`, and nothing was written. Use another database")
-    finally:
-        con.disconnect()
 
 
 # ---- the lock ------------------------------------------------------------------------------------

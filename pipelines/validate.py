@@ -13,8 +13,7 @@ def validate(url: str, out: Path | None = None):
     from expectations.gate import run_suite, write_results
     from expectations.suites import PUBLISHED_SUITES
 
-    if not backends.exists(url):
-        raise FileNotFoundError(f"no warehouse at {config.masked_url(url)}: run `fintech build` first")
+    backends.require(url)  # NotAWarehouse (a ValueError) says what is there instead
     con = backends.open_warehouse(url)
     try:
         marker = backends.build_marker(con)

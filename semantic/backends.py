@@ -143,19 +143,84 @@ def reports_dir(url: str) -> Path:
     return data_dir() / "validation" / re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
-def exists(url: str) -> bool:
-    """Is a warehouse published at `url`? (A server database: does it hold the build marker?)"""
+MISSING = "missing"
+DIRECTORY_MARK = ".fintech-warehouse"  # a Parquet directory's first build writes it: the directory is ours
+_MAGIC = {"sqlite": (0, b"SQLite format 3\x00"), "duckdb": (8, b"DUCK")}
+
+
+class NotAWarehouse(ValueError):
+    """The URL names something that is not a warehouse this product published."""
+
+
+def inspect(url: str) -> str | None:
+    """None when a warehouse this product published is at `url`; MISSING when nothing is (an empty or
+    only-claimed directory, a database without our tables); else what is there instead, in words."""
     kind = storage(url)
     if kind == "server":
         con = connect_engine(url, read_only=True)
         try:
-            return MARKER_TABLE in con.list_tables()
+            tables = set(con.list_tables())
         finally:
             con.disconnect()
+        if MARKER_TABLE in tables:
+            return None
+        from semantic.models.registry import MODELS  # the tables a build writes
+
+        ours = sorted({m.__name__ for m in MODELS} & tables)
+        return f"a database holding tables named like this warehouse's ({', '.join(ours[:3])}) without the build " \
+               f"marker {MARKER_TABLE}" if ours else MISSING
     path = url_path(url)
     if path is None:
-        return False
-    return (path / CURRENT).exists() if kind == "parquet" else path.exists()
+        return "not a path"
+    if not path.exists():
+        return "a broken symbolic link" if path.is_symlink() else MISSING
+    return _inspect_file(url, path) if kind == "file" else _inspect_directory(path)
+
+
+def _inspect_file(url: str, path: Path) -> str | None:
+    name = backend_name(url)
+    if not path.is_file():
+        return "not a file" if not path.is_dir() else "a directory"
+    offset, magic = _MAGIC[name]
+    with open(path, "rb") as f:
+        head = f.read(16)
+    if head[offset:offset + len(magic)] != magic:
+        return f"not a {name} database file"
+    try:
+        con = connect_engine(url, read_only=True)
+    except Exception as e:  # a damaged or foreign database
+        return f"a file {name} cannot open ({type(e).__name__})"
+    try:
+        return None if build_marker(con) is not None else f"a {name} database without the build marker table " \
+                                                            f"{MARKER_TABLE}"
+    except Exception as e:
+        return f"a {name} database whose marker cannot be read ({type(e).__name__})"
+    finally:
+        con.disconnect()
+
+
+def _inspect_directory(path: Path) -> str | None:
+    if not path.is_dir():
+        return "not a directory"
+    if (path / DIRECTORY_MARK).is_file():
+        return None if (path / CURRENT / f"{MARKER_TABLE}.parquet").is_file() else MISSING
+    if any(entry.name != ".lock" for entry in path.iterdir()):  # the lock: a first build of ours, starting
+        return f"a directory that holds other files (no {DIRECTORY_MARK})"
+    return MISSING
+
+
+def exists(url: str) -> bool:
+    """Is a warehouse this product published at `url`?"""
+    return inspect(url) is None
+
+
+def require(url: str) -> None:
+    """NotAWarehouse, saying what is there, unless a warehouse this product published is at `url`."""
+    found = inspect(url)
+    if found == MISSING:
+        raise NotAWarehouse(f"no warehouse at {masked_url(url)}: run `fintech build --backend URL` first")
+    if found is not None:
+        raise NotAWarehouse(f"{masked_url(url)} is not a warehouse published by `fintech build`: it is {found}")
 
 
 def connect_engine(url: str, read_only: bool = False):

@@ -14,7 +14,8 @@ import pytest
 
 from pipelines.build import build
 from pipelines.contract import ContractViolation
-from pipelines.target import DIRECTORY_MARK, TargetRefused
+from pipelines.target import TargetRefused
+from semantic.backends import DIRECTORY_MARK
 from tests.conftest import SAMPLE_CSV, build_warehouse, run_fintech, warehouse_url
 
 
@@ -176,3 +177,22 @@ def test_a_missing_source_exits_2(tmp_path, published):
     assert result.returncode == 2, result.stderr
     assert f"refused {tmp_path / 'nowhere.csv'}" in result.stderr and "FileNotFoundError" not in result.stderr
     assert hashlib.sha256(target.read_bytes()).hexdigest() == digest
+
+
+@pytest.mark.parametrize("command", ["validate", "serve"])
+def test_reading_commands_refuse_what_is_not_a_warehouse(command, tmp_path):
+    notes = tmp_path / "notes.csv"
+    notes.write_text("a,b\n1,2\n")
+    _someones_duckdb(tmp_path / "theirs.duckdb")
+    folder = tmp_path / "folder"
+    _someones_directory(folder)
+    before = tree_digest(tmp_path)
+    for url, said in ((f"duckdb://{notes}", "not a duckdb database file"),
+                      (f"duckdb://{tmp_path / 'theirs.duckdb'}", "without the build marker table"),
+                      (f"sqlite://{notes}", "not a sqlite database file"),
+                      (f"datafusion://{folder}", "a directory that holds other files"),
+                      (f"duckdb://{tmp_path / 'none.duckdb'}", "no warehouse at")):
+        result = run_fintech(command, "--backend", url, *(["--port", "1"] if command == "serve" else []))
+        assert result.returncode == 2, (url, result.stderr)
+        assert said in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert tree_digest(tmp_path) == before
