@@ -203,7 +203,7 @@ def _inspect_directory(path: Path) -> str | None:
     if not path.is_dir():
         return "not a directory"
     if (path / DIRECTORY_MARK).is_file():
-        return None if (path / CURRENT / f"{MARKER_TABLE}.parquet").is_file() else MISSING
+        return None if (path / CURRENT / f"{MARKER_TABLE}.parquet").exists() else MISSING  # Spark: a directory
     if any(entry.name != ".lock" for entry in path.iterdir()):  # the lock: a first build of ours, starting
         return f"a directory that holds other files (no {DIRECTORY_MARK})"
     return MISSING

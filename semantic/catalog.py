@@ -180,15 +180,17 @@ _add(customer_metric("avg_income", "Mean annual income per customer (each custom
 _add(aggregate("avg_loan_to_income", "Mean of loan amount / income over accounts", "ratio",
                lambda t: t.loan_to_income.mean()))
 _add(Metric("top_leverage_quartile_share",
-            "Share of accounts in the top quartile of loan-to-income over the filtered portfolio", "percent",
+            "Share of accounts in the top quartile of loan-to-income over the filtered portfolio "
+            "(leverage_quartile 4: equal ratios ranked by account_id)", "percent",
             "account", measure=lambda t: _safe_divide(t.count(where=t.leverage_quartile == 4), t.count()),
             needs=("leverage_quartile",)))
-_add(distribution_metric("top_10_balance", "Balance held by the richest 10% of accounts (NTILE(10) tile 1)",
-                         "money", _balance_concentration, "top_balance"))
-_add(distribution_metric("top_10_share", "Share of balances held by the richest 10% of accounts (NTILE(10) tile 1)",
-                         "percent", _balance_concentration, "top_share"))
-_add(distribution_metric("gini", "Gini coefficient of balances (0 = equal, 1 = one account holds all)", "ratio",
-                         _balance_concentration, "gini"))
+_add(distribution_metric("top_10_balance", "Balance held by the richest 10% of accounts (NTILE(10) tile 1; "
+                         "equal balances are interchangeable in the sum)", "money", _balance_concentration,
+                         "top_balance"))
+_add(distribution_metric("top_10_share", "Share of balances held by the richest 10% of accounts (NTILE(10) tile 1); "
+                         "null when the balances total 0", "percent", _balance_concentration, "top_share"))
+_add(distribution_metric("gini", "Gini coefficient of balances (0 = equal, 1 = one account holds all); null when "
+                         "the balances total 0", "ratio", _balance_concentration, "gini"))
 _add(summed("transaction_volume", "Sum of signed monthly transaction amounts (inflows > 0)", "money",
             Sum("transaction_amount", lambda a: a.transaction_amount), grain="activity"))
 _add(summed("repayment_volume", "Sum of monthly loan repayments", "money",
@@ -200,10 +202,23 @@ _add(activity_metric("active_accounts", "Accounts with any activity in the perio
 # ---- the dimensions ------------------------------------------------------------------------------
 
 
+def _tile_of(t: ir.Table, tiles: int, value: ir.Column, descending: bool = False) -> ir.IntegerValue:
+    """NTILE(tiles) of the accounts by `value`, equal values in account_id order: an account on a tied
+    boundary lands in the same tile on every run and backend, so every metric by tile does too.
+
+    Accounts without a value are not ranked (a null tile): partitioning them apart keeps the tiles' sizes right.
+    """
+    missing = value.isnull()
+    tile = distribution.ntile(t, tiles, [ibis.desc(value) if descending else value, t.account_id], by=[missing])
+    return ibis.ifelse(missing, ibis.null("int64"), tile)
+
+
+def _balance_decile(t: ir.Table) -> ir.IntegerValue:
+    return _tile_of(t, 10, t.balance, descending=True)
+
+
 def _leverage_quartile(t: ir.Table) -> ir.IntegerValue:
-    # Accounts without a loan-to-income are not ranked: partitioning them apart keeps the tiles' sizes right.
-    quartile = distribution.ntile(t, 4, t.loan_to_income, by=[t.loan_to_income.isnull()])
-    return ibis.ifelse(t.loan_to_income.isnull(), ibis.null("int64"), quartile)
+    return _tile_of(t, 4, t.loan_to_income)
 
 
 DIMENSIONS: dict[str, Dimension] = {
@@ -225,9 +240,10 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("balance", "Account balance", "account", kind="number"),
         Dimension("loan_amount", "Loan amount", "account", kind="number"),
         Dimension("interest_rate", "Loan interest rate (fraction)", "account", kind="number"),
-        Dimension("balance_decile", "Balance decile over the filtered accounts, 1 = richest 10%", "account",
-                  kind="derived", derive=lambda t: distribution.ntile(t, 10, ibis.desc(t.balance))),
-        Dimension("leverage_quartile", "Loan-to-income quartile over the filtered accounts, 4 = most leveraged",
+        Dimension("balance_decile", "Balance decile over the filtered accounts (NTILE(10)), 1 = richest 10%; "
+                  "equal balances ranked by account_id", "account", kind="derived", derive=_balance_decile),
+        Dimension("leverage_quartile", "Loan-to-income quartile over the filtered accounts (NTILE(4)), 4 = most "
+                  "leveraged; equal ratios ranked by account_id; null without a loan-to-income (income 0)",
                   "account", kind="derived", derive=_leverage_quartile),
         Dimension("activity_date", "Month-end of an activity observation (grains: month, quarter, year)",
                   "activity", kind="time"),

@@ -127,15 +127,17 @@ def lorenz_curve(summary: ir.Table) -> ir.Table:
     One point per step, at the step's last rank, after the origin (0, 0): all
     n + 1 points when n <= steps, else steps + 1. The running total is a sum
     of step totals (at most `steps` rows), so no window runs over the rows.
+    When the values total 0 the shares after the origin are null (undefined, like the Gini).
     """
     steps = summary.group_by("step").aggregate(
         _n=summary._n.max(), _rank=summary.last_rank.max(), _total=summary.total.sum())
     steps = steps.mutate(_running=steps._total.sum().over(order_by=steps.step, rows=(None, 0)),
                          _grand_total=steps._total.sum().over())
+    share = ibis.ifelse(steps._rank == steps._n, 1.0, steps._running / steps._grand_total)
     curve = steps.select(
         population_share=steps._rank / steps._n.cast("float64"),
-        # The last point is (1, 1) by definition: no running-sum rounding there.
-        balance_share=ibis.ifelse(steps._rank == steps._n, 1.0, steps._running / steps._grand_total),
+        # The last point is (1, 1) by definition: no running-sum rounding there. No share of a zero total.
+        balance_share=ibis.ifelse(steps._grand_total == 0, ibis.null("float64"), share),
     )
     origin = ibis.literal(0.0).name("population_share").as_table().mutate(balance_share=ibis.literal(0.0))
     return origin.union(curve).order_by("population_share")

@@ -100,7 +100,8 @@ class SemanticLayer:
                                     lambda summary: distribution_part(summary, by, ranked))
         if rest:
             others = self._fetch(dataclasses.replace(request, metrics=rest))
-            # `others` holds every group of the filtered accounts, in the warehouse's order
+            # `others` holds every group of the filtered accounts, in the warehouse's order; unlike SQL's `=`,
+            # pandas matches missing keys with each other, so a NULL group gets its own numbers
             result = others.merge(result, on=by, how="left") if by else pd.concat([others, result], axis=1)
         elif by:
             result = result.sort_values(by, ignore_index=True)

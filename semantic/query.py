@@ -2,9 +2,10 @@
 
 The fan-out rule, enforced here: every metric is aggregated at its own grain
 on a table with one row per unit of that grain (accounts, distinct customers,
-activity observations, ranked accounts), and the per-grain results are joined
-on the group keys only after aggregation. No join ever sits between a measure
-and its aggregation, so no measure is counted twice.
+activity observations, ranked accounts), and the per-grain results meet per
+group only after aggregation (`side_by_side`: NULL keys are groups too). No
+join ever sits between a measure and its aggregation, so no measure is counted
+twice.
 """
 
 from __future__ import annotations
@@ -99,17 +100,31 @@ def compile_request(tables: Mapping[str, ir.Table], request: Request) -> ir.Tabl
     elif activity_metrics:
         parts.append(_aggregate(activity_rows(tables[ACTIVITY_TABLE], accounts, request), by, activity_metrics))
 
-    result = parts[0]
-    if by and len(parts) > 1:
-        # Every group of the filtered accounts, so that a part with no row for a group gives a null, not a gap.
-        result = accounts.select(*by).distinct()
-        for part in parts:
-            result = result.left_join(part, by).select(*result.columns, *[c for c in part.columns if c not in by])
-    elif len(parts) > 1:
+    result = side_by_side(parts, by).select(*by, *request.metrics)
+    return result.order_by(by) if by else result
+
+
+def side_by_side(parts: Sequence[ir.Table], by: Sequence[str]) -> ir.Table:
+    """Per-grain results, each with one row per group of `by`, as one row per group: every metric from
+    the part that has it, null where a part has no row for the group (no activity there).
+
+    Not joined on the keys: `=` never matches a NULL key, and a NULL region or leverage quartile is a
+    group like any other. Stacked and grouped, NULL keys are one group on every backend, as in each part's
+    own GROUP BY; a null-safe join (IS NOT DISTINCT FROM) would do the same, but PostgreSQL cannot hash it.
+    The groups are those of the filtered accounts: every part but activity has them all, activity a subset.
+    """
+    by = list(by)
+    if len(parts) == 1:
+        return parts[0]
+    if not by:  # one row each
+        result = parts[0]
         for part in parts[1:]:
             result = result.cross_join(part)
-    result = result.select(*by, *request.metrics)
-    return result.order_by(by) if by else result
+        return result
+    types = {c: part.schema()[c] for part in parts for c in part.columns if c not in by}
+    stacked = ibis.union(*[part.select(*by, **{c: part[c] if c in part.columns else ibis.null(t)
+                                              for c, t in types.items()}) for part in parts])
+    return stacked.group_by(by).aggregate(**{c: stacked[c].max() for c in types})  # one non-null per group
 
 
 def distribution_part(summary: ir.Table, by: Sequence[str], metrics: list[Metric]) -> ir.Table:
@@ -118,12 +133,11 @@ def distribution_part(summary: ir.Table, by: Sequence[str], metrics: list[Metric
     `summary` is the ranked pass as an expression, or its result already fetched
     (the layer shares one per filter among the cards, the deciles and the Lorenz curve).
     """
-    by, result = list(by), None
+    by, parts = list(by), []
     for per_group in dict.fromkeys(m.per_group for m in metrics):  # metrics of one table: one aggregation
         table = per_group(summary, by)
-        part = table.select(*by, **{m.name: table[m.column] for m in metrics if m.per_group is per_group})
-        result = part if result is None else (result.join(part, by) if by else result.cross_join(part))
-    return result
+        parts.append(table.select(*by, **{m.name: table[m.column] for m in metrics if m.per_group is per_group}))
+    return side_by_side(parts, by)
 
 
 def filtered_accounts(accounts: ir.Table, request: Request) -> ir.Table:

@@ -9,7 +9,7 @@ import pandas as pd
 
 
 def assert_frames_close(actual: pd.DataFrame, expected: pd.DataFrame) -> None:
-    """Same rows (order normalized) and values; numbers within a relative error of 1e-9."""
+    """Same rows (order normalized) and values; numbers within a relative error of 1e-9; missing equals missing."""
     keys = list(actual.columns)
     actual = _normalized(actual).sort_values(keys, kind="stable").reset_index(drop=True)
     expected = _normalized(expected).sort_values(keys, kind="stable").reset_index(drop=True)
@@ -17,10 +17,19 @@ def assert_frames_close(actual: pd.DataFrame, expected: pd.DataFrame) -> None:
     for column in keys:
         a, e = actual[column], expected[column]
         if pd.api.types.is_numeric_dtype(e) and not pd.api.types.is_bool_dtype(e):
-            np.testing.assert_allclose(a.to_numpy(float), e.to_numpy(float), rtol=1e-9, atol=1e-12,
-                                       err_msg=column, equal_nan=True)
+            np.testing.assert_allclose(_floats(a), _floats(e), rtol=1e-9, atol=1e-12, err_msg=column, equal_nan=True)
         else:
-            assert a.tolist() == e.tolist(), column
+            assert _missing_as_none(a) == _missing_as_none(e), column
+
+
+def _floats(values: pd.Series) -> np.ndarray:
+    """Numbers as floats, a missing one (NaN, None, pandas NA of a nullable integer) as NaN."""
+    return values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _missing_as_none(values: pd.Series) -> list:
+    """The values, every kind of missing one (None, NaN, NA) as None: a NULL key is a value like any other."""
+    return [None if v is None or (not isinstance(v, (list, np.ndarray)) and pd.isna(v)) else v for v in values]
 
 
 def _normalized(frame: pd.DataFrame) -> pd.DataFrame:

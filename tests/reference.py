@@ -2,8 +2,11 @@
 
 Written from the spec (shared/spec/models-and-metrics.md), not from the code
 under test: lists are parsed with `ast.literal_eval`, tiles are cut by
-counting, the Gini coefficient comes from the Lorenz curve's trapezoids
-(the code uses the rank-weighted sum), and nothing here imports `semantic`.
+counting (equal values in account_id order, as the catalog states), the Gini
+coefficient comes from the Lorenz curve's trapezoids (the code uses the
+rank-weighted sum), and nothing here imports `semantic`. Groups keep NULL keys
+(`dropna=False`): a NULL region is a group like any other; ratios over a zero
+denominator are NaN, never inf.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ SNAPSHOT_COLUMNS = [
     "loan_term", "loan_status", "transaction_description",
 ]
 RISK_ORDER = ["Low", "Medium", "High"]
+ACTIVITY_METRICS = ("transaction_volume", "repayment_volume", "active_accounts")
 
 
 def staging(csv_path) -> pd.DataFrame:
@@ -79,7 +83,7 @@ def int_customer_account_metrics(stg: pd.DataFrame) -> pd.DataFrame:
 def agg_accounts_by_segment(m: pd.DataFrame) -> pd.DataFrame:
     t = m.assign(interest_rate_x_balance=m.interest_rate * m.balance,
                  interest_rate_x_loan_amount=m.interest_rate * m.loan_amount)
-    return t.groupby(["region", "risk_tolerance", "account_type"], as_index=False).agg(
+    return t.groupby(["region", "risk_tolerance", "account_type"], as_index=False, dropna=False).agg(
         accounts=("account_id", "size"), balance=("balance", "sum"), loan_amount=("loan_amount", "sum"),
         interest_rate_x_balance=("interest_rate_x_balance", "sum"), net_flow=("net_flow", "sum"),
         interest_rate_x_loan_amount=("interest_rate_x_loan_amount", "sum"))
@@ -89,7 +93,7 @@ def agg_activity_by_month(stg: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
     dims = ["region", "risk_tolerance", "account_type"]
     a = fct_account_activity(stg).merge(m[["account_id", *dims]], on="account_id")
     a["activity_date"] = a.activity_date.dt.to_period("M").dt.start_time
-    return a.groupby(["activity_date", *dims], as_index=False).agg(
+    return a.groupby(["activity_date", *dims], as_index=False, dropna=False).agg(
         transaction_amount=("transaction_amount", "sum"), repayment_amount=("repayment_amount", "sum"),
         observations=("account_id", "size"))
 
@@ -101,23 +105,38 @@ def ntile(sorted_count: int, tiles: int) -> np.ndarray:
     return np.repeat(np.arange(1, tiles + 1), sizes)
 
 
+def tiles(frame: pd.DataFrame, column: str, count: int, descending: bool = False) -> pd.Series:
+    """NTILE(count) of each row by `column`, equal values in account_id order; NaN where `column` is null
+    (not ranked: the other rows' tiles are cut as if those rows were absent)."""
+    ranked = frame[frame[column].notna()]
+    values = ranked[column].to_numpy(float)
+    order = np.lexsort((ranked.account_id.to_numpy(), -values if descending else values))  # last key first
+    out = pd.Series(np.nan, index=frame.index)
+    out.loc[ranked.index[order]] = ntile(len(ranked), count)
+    return out
+
+
 def kpi_balance_deciles(m: pd.DataFrame) -> pd.DataFrame:
-    ordered = m.sort_values("balance", ascending=False, kind="stable").copy()
-    ordered["balance_decile"] = ntile(len(ordered), 10)
+    ordered = with_balance_decile(m)
     out = ordered.groupby("balance_decile").balance.agg(
         accounts="count", min_balance="min", avg_balance="mean", max_balance="max", total_balance="sum"
     )
-    return out.reset_index()
+    return out.reset_index().astype({"balance_decile": int})
 
 
 def lorenz_points(balances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(0, 0), then (i / n, cumulative share); the shares are NaN when the balances total 0 (undefined)."""
     x = np.sort(np.asarray(balances, dtype=float))
-    cumulative = np.concatenate([[0.0], np.cumsum(x)]) / x.sum()
+    running = np.concatenate([[0.0], np.cumsum(x)])
+    cumulative = running / x.sum() if x.sum() else np.concatenate([[0.0], np.full(len(x), np.nan)])
     population = np.arange(len(x) + 1) / len(x)
     return population, cumulative
 
 
 def gini_by_trapezoids(balances) -> float:
+    """NaN for no balances or a zero total (the spec)."""
+    if not len(balances) or not np.sum(balances):
+        return np.nan
     population, cumulative = lorenz_points(balances)
     area = np.sum((cumulative[1:] + cumulative[:-1]) / 2 * np.diff(population))
     return 1 - 2 * area
@@ -127,32 +146,31 @@ def kpi_wealth_concentration(m: pd.DataFrame) -> pd.DataFrame:
     deciles = kpi_balance_deciles(m)
     total = m.balance.sum()
     top = deciles.loc[deciles.balance_decile == 1, "total_balance"].iloc[0]
-    return pd.DataFrame({"total_balance": [total], "top_10_balance": [top], "top_10_share": [top / total],
+    return pd.DataFrame({"total_balance": [total], "top_10_balance": [top], "top_10_share": [_ratio(top, total)],
                          "gini": [gini_by_trapezoids(m.balance)]})
 
 
 def kpi_portfolio_by_risk_tolerance(m: pd.DataFrame) -> pd.DataFrame:
     rows = []
-    for tier, g in m.groupby("risk_tolerance"):
+    for tier, g in m.groupby("risk_tolerance", dropna=False):
         rows.append({
             "risk_tolerance": tier, "accounts": len(g), "total_balance": g.balance.sum(),
             "avg_balance": g.balance.mean(), "total_loan_amount": g.loan_amount.sum(),
             "avg_net_flow": g.net_flow.mean(),
-            "weighted_avg_interest_rate": (g.loan_amount * g.interest_rate).sum() / g.loan_amount.sum(),
+            "weighted_avg_interest_rate": _ratio((g.loan_amount * g.interest_rate).sum(), g.loan_amount.sum()),
         })
     return _risk_ordered(pd.DataFrame(rows))
 
 
 def kpi_leverage_by_risk_tolerance(m: pd.DataFrame) -> pd.DataFrame:
-    ranked = m.dropna(subset=["loan_to_income"]).sort_values("loan_to_income", kind="stable").copy()
-    ranked["quartile"] = ntile(len(ranked), 4)
+    ranked = with_leverage_quartile(m)
     rows = []
-    for tier, g in m.groupby("risk_tolerance"):
+    for tier, g in ranked.groupby("risk_tolerance", dropna=False):
         customers = g.drop_duplicates("customer_id")
         rows.append({
             "risk_tolerance": tier, "accounts": len(g), "avg_income": customers.income_level.mean(),
             "avg_loan_amount": g.loan_amount.mean(), "avg_loan_to_income": g.loan_to_income.mean(),
-            "pct_top_quartile_leverage": (ranked[ranked.risk_tolerance == tier].quartile == 4).sum() / len(g),
+            "pct_top_quartile_leverage": (g.leverage_quartile == 4).sum() / len(g),
         })
     return _risk_ordered(pd.DataFrame(rows))
 
@@ -174,7 +192,11 @@ def _risk_ordered(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def all_tables(csv_path) -> dict[str, pd.DataFrame]:
-    stg = staging(csv_path)
+    return tables_from_staging(staging(csv_path))
+
+
+def tables_from_staging(stg: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Every published table from a staging table (the CSV's, or one edited to hold NULLs, ties, zeros)."""
     m = int_customer_account_metrics(stg)
     return {
         "stg_fintech_data": stg.sort_values("account_id").reset_index(drop=True),
@@ -195,34 +217,44 @@ def all_tables(csv_path) -> dict[str, pd.DataFrame]:
 
 # ---- metrics (the semantic layer's catalog), from the spec's definitions -------------------------
 
-def _top_tile(balances: pd.Series) -> pd.Series:
-    ordered = balances.sort_values(ascending=False, kind="stable")
-    tiles = ntile(len(ordered), 10)
-    return ordered[tiles == 1]
+DERIVED_DIMENSIONS = ("balance_decile", "leverage_quartile")
+# The values the specs fix (data-contract.md, models-and-metrics.md): a selection naming all of them filters nothing
+FIXED_VALUES = {
+    "risk_tolerance": RISK_ORDER,
+    "account_type": ["checking", "savings", "credit", "investment"],
+    "loan_status": ["approved", "pending", "rejected"],
+    "age_band": ["18-29", "30-44", "45-59", "60+"],
+}
 
 
-def _quartile_4_share(frame: pd.DataFrame, population: pd.DataFrame) -> float:
-    ranked = population.dropna(subset=["loan_to_income"]).sort_values("loan_to_income", kind="stable")
-    top = set(ranked.account_id[ntile(len(ranked), 4) == 4])
-    return frame.account_id.isin(top).sum() / len(frame) if len(frame) else np.nan
+def _top_tile_total(balances: pd.Series) -> float:
+    """What tile 1 of NTILE(10) holds: the ceil(n / 10) largest balances (equal ones are interchangeable)."""
+    ordered = np.sort(balances.to_numpy(float))[::-1]
+    return ordered[ntile(len(ordered), 10) == 1].sum()
 
 
 def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else np.nan
 
 
-def metric_value(name: str, g: pd.DataFrame, population: pd.DataFrame) -> float:
-    """One metric over the accounts `g` (a group of the filtered `population`)."""
+def _sum(values: pd.Series) -> float:
+    """SQL's SUM: NaN over no rows."""
+    return values.sum() if len(values) else np.nan
+
+
+def metric_value(name: str, g: pd.DataFrame, activity: pd.DataFrame | None = None, grouped: bool = False) -> float:
+    """One metric over the accounts `g` (a group of the filtered population, with its derived dimensions);
+    activity metrics over `activity`, the observations (date-filtered) of those accounts (`_activity_of`)."""
     if name == "accounts":
         return len(g)
     if name == "customers":
         return g.customer_id.nunique()
     if name == "total_balance":
-        return g.balance.sum() if len(g) else np.nan
+        return _sum(g.balance)
     if name == "avg_balance":
         return _ratio(g.balance.sum(), len(g))
     if name == "credit_exposure":
-        return g.loan_amount.sum() if len(g) else np.nan
+        return _sum(g.loan_amount)
     if name == "avg_loan_amount":
         return _ratio(g.loan_amount.sum(), len(g))
     if name == "balance_weighted_rate":
@@ -230,75 +262,113 @@ def metric_value(name: str, g: pd.DataFrame, population: pd.DataFrame) -> float:
     if name == "loan_weighted_rate":
         return _ratio((g.interest_rate * g.loan_amount).sum(), g.loan_amount.sum())
     if name == "net_contributions":
-        return (g.deposits - g.withdrawals).sum() if len(g) else np.nan
+        return _sum(g.deposits - g.withdrawals)
     if name == "avg_net_contribution":
         return _ratio((g.deposits - g.withdrawals).sum(), len(g))
     if name == "avg_income":
         return g.drop_duplicates("customer_id").income_level.mean()
     if name == "avg_loan_to_income":
-        return (g.loan_amount / g.income_level).mean()
+        return (g.loan_amount / g.income_level).where(g.income_level != 0).mean()
     if name == "top_leverage_quartile_share":
-        return _quartile_4_share(g, population)
+        return _ratio((g.leverage_quartile == 4).sum(), len(g))
     if name == "top_10_balance":
-        return _top_tile(g.balance).sum() if len(g) else np.nan
+        return _top_tile_total(g.balance) if len(g) else np.nan
     if name == "top_10_share":
-        return _ratio(_top_tile(g.balance).sum(), g.balance.sum())
+        return _ratio(_top_tile_total(g.balance), g.balance.sum())
     if name == "gini":
-        return gini_by_trapezoids(g.balance) if len(g) and g.balance.sum() else np.nan
+        return gini_by_trapezoids(g.balance.to_numpy(float))
+    if name in ACTIVITY_METRICS:
+        return _activity_value(name, activity, grouped)
     raise KeyError(name)
 
 
+def _activity_of(accounts: pd.DataFrame, activity: pd.DataFrame | None, names) -> pd.DataFrame | None:
+    """The observations of these accounts, when activity metrics are asked."""
+    if activity is None or not set(names) & set(ACTIVITY_METRICS):
+        return None
+    return activity[activity.account_id.isin(accounts.account_id)]
+
+
+def _activity_value(name: str, rows: pd.DataFrame, grouped: bool) -> float:
+    if not len(rows):  # a group without activity: null beside the other metrics; ungrouped, a count of 0
+        return 0 if name == "active_accounts" and not grouped else np.nan
+    if name == "transaction_volume":
+        return rows.transaction_amount.sum()
+    if name == "repayment_volume":
+        return rows.repayment_amount.sum()
+    return rows.account_id.nunique()
+
+
 def filtered(frame: pd.DataFrame, where: dict) -> pd.DataFrame:
+    """Ranges inclusive (None: open); a value or a list; an empty list, or one with every fixed value,
+    filters nothing."""
     for name, selection in where.items():
         if isinstance(selection, tuple):
-            frame = frame[frame[name].between(*selection)]
+            low, high = selection
+            frame = frame[frame[name].between(-np.inf if low is None else low, np.inf if high is None else high)]
         else:
             values = selection if isinstance(selection, list) else [selection]
-            if values:
+            if values and not set(FIXED_VALUES.get(name, [object()])) <= set(values):
                 frame = frame[frame[name].isin(values)]
     return frame
 
 
 def with_balance_decile(frame: pd.DataFrame) -> pd.DataFrame:
-    ordered = frame.sort_values("balance", ascending=False, kind="stable").copy()
-    ordered["balance_decile"] = ntile(len(ordered), 10)
-    return ordered
+    return frame.assign(balance_decile=tiles(frame, "balance", 10, descending=True))
 
 
 def with_leverage_quartile(frame: pd.DataFrame) -> pd.DataFrame:
-    ordered = frame.sort_values("loan_to_income", kind="stable").copy()
-    ordered["leverage_quartile"] = ntile(len(ordered), 4)
-    return ordered
+    return frame.assign(leverage_quartile=tiles(frame, "loan_to_income", 4))
 
 
-def metrics(accounts: pd.DataFrame, names: list[str], by: list[str] = (), where: dict | None = None) -> pd.DataFrame:
-    population = filtered(accounts, where or {})
-    if "balance_decile" in by:
-        population = with_balance_decile(population)
-    if "leverage_quartile" in by:
-        population = with_leverage_quartile(population)
+def population(accounts: pd.DataFrame, where: dict | None = None) -> pd.DataFrame:
+    """The accounts passing `where`: the derived dimensions are cut over the accounts passing the other
+    filters (the spec: "computed over the filtered population"), then filtered on themselves."""
+    where = {n: v for n, v in (where or {}).items() if n != "activity_date"}  # a filter of the activity only
+    ordinary = {n: v for n, v in where.items() if n not in DERIVED_DIMENSIONS}
+    ranked = with_leverage_quartile(with_balance_decile(filtered(accounts, ordinary)))
+    return filtered(ranked, {n: v for n, v in where.items() if n in DERIVED_DIMENSIONS})
+
+
+def activity_in(stg: pd.DataFrame, where: dict | None = None) -> pd.DataFrame:
+    """Every activity observation, within the filter's activity_date range if it has one."""
+    activity = fct_account_activity(stg)
+    dates = (where or {}).get("activity_date")
+    if dates:
+        activity = activity[activity.activity_date.between(pd.Timestamp(dates[0]), pd.Timestamp(dates[1]))]
+    return activity
+
+
+def metrics(accounts: pd.DataFrame, names: list[str], by: list[str] = (), where: dict | None = None,
+            activity: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The metrics by the account and customer dimensions `by`: one row per group of the filtered accounts,
+    NULL keys included (asked alone, activity metrics have the groups with activity). Activity metrics need
+    `activity` (`activity_in`)."""
+    accounts = population(accounts, where)
+    if set(names) <= set(ACTIVITY_METRICS) and by:
+        accounts = accounts[accounts.account_id.isin(activity.account_id)]
     if not by:
-        return pd.DataFrame([{n: metric_value(n, population, population) for n in names}])
-    rows = [
-        {**dict(zip(by, key if isinstance(key, tuple) else (key,))),
-         **{n: metric_value(n, g, population) for n in names}}
-        for key, g in population.groupby(list(by))
-    ]
-    return pd.DataFrame(rows, columns=[*by, *names])
+        rows = _activity_of(accounts, activity, names)
+        return pd.DataFrame([{n: metric_value(n, accounts, rows) for n in names}], columns=list(names))
+    groups = []
+    for key, g in accounts.groupby(list(by), dropna=False):
+        rows = _activity_of(g, activity, names)
+        groups.append({**dict(zip(by, key)), **{n: metric_value(n, g, rows, grouped=True) for n in names}})
+    return pd.DataFrame(groups, columns=[*by, *names])
 
 
 def activity_metrics(stg: pd.DataFrame, accounts: pd.DataFrame, names: list[str], grain: str,
-                     where: dict | None = None, dates: tuple | None = None) -> pd.DataFrame:
-    activity = fct_account_activity(stg)
-    activity = activity[activity.account_id.isin(filtered(accounts, where or {}).account_id)]
-    if dates:
-        activity = activity[activity.activity_date.between(pd.Timestamp(dates[0]), pd.Timestamp(dates[1]))]
+                     where: dict | None = None, dates: tuple | None = None, by: list[str] = ()) -> pd.DataFrame:
+    """The activity metrics by activity_date at `grain` (month, quarter, year), then by the dimensions `by`."""
+    where = {**(where or {}), **({"activity_date": dates} if dates else {})}
+    accounts = population(accounts, where)[["account_id", *by]]
+    activity = activity_in(stg, where).merge(accounts, on="account_id")
     period = {"month": "M", "quarter": "Q", "year": "Y"}[grain]
     activity = activity.assign(activity_date=activity.activity_date.dt.to_period(period).dt.start_time)
-    grouped = activity.groupby("activity_date")
+    grouped = activity.groupby(["activity_date", *by], dropna=False)
     out = pd.DataFrame({
         "transaction_volume": grouped.transaction_amount.sum(),
         "repayment_volume": grouped.repayment_amount.sum(),
         "active_accounts": grouped.account_id.nunique(),
     }).reset_index()
-    return out[["activity_date", *names]]
+    return out[["activity_date", *by, *names]]

@@ -54,7 +54,8 @@ def kpi_portfolio_by_risk_tolerance(int_customer_account_metrics: ir.Table) -> i
 
 
 def kpi_leverage_by_risk_tolerance(int_customer_account_metrics: ir.Table) -> ir.Table:
-    """Leverage quartiles over the whole portfolio, then how each risk tier falls into them."""
+    """Leverage quartiles over the whole portfolio (equal ratios in account_id order, as the catalog's
+    leverage_quartile), then how each risk tier falls into them."""
     return _in_risk_order(_metrics(int_customer_account_metrics, {
         "accounts": "accounts",
         "avg_income": "avg_income",

@@ -3,7 +3,8 @@ reads a few thousand rows instead of every account or observation.
 
 They hold sums only (`Sum` in semantic/catalog.py), and the layer (semantic/query.py) reads them only when
 a request's metrics are all made of sums and it slices and filters by these dimensions alone: then the
-sum over cells is the sum over rows, and the answer is the one the detail gives.
+sum over cells is the sum over rows, and the answer is the one the detail gives (a NULL key, in a warehouse
+built elsewhere, is a cell of its own, as it is a group of the detail).
 """
 
 from __future__ import annotations

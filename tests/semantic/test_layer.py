@@ -7,18 +7,27 @@ import pandas as pd
 import pytest
 
 import semantic
-from semantic.catalog import METRICS
+from semantic.catalog import DIMENSIONS, METRICS
 from tests import reference
 from tests.compare import assert_frames_close
 from tests.conftest import run_fintech, warehouse_url
+from tests.spec import (
+    ACTIVITY_METRICS,
+    CATEGORY_DIMENSIONS,
+    DERIVED_DIMENSIONS,
+    METRIC_GRAINS,
+    NUMBER_DIMENSIONS,
+    TIME_DIMENSIONS,
+)
 
-SNAPSHOT_METRICS = [m for m, metric in METRICS.items() if metric.grain != "activity"]
-ACTIVITY_METRICS = ["transaction_volume", "repayment_volume", "active_accounts"]
+SPEC_METRICS = METRIC_GRAINS
+ALL_METRICS = list(METRIC_GRAINS)
 FILTERS = {
     "none": {},
     "two_risk_tiers": {"risk_tolerance": ["High", "Medium"]},
     "regions_and_product": {"region": ["North", "West"], "account_type": "savings"},
     "age_range": {"age": (30, 44)},
+    "activity_dates": {"activity_date": ("2024-01-01", "2024-06-30"), "loan_status": ["approved"]},
     "matches_nothing": {"region": ["Atlantis"]},
 }
 
@@ -32,41 +41,84 @@ def layer(dataset):
     sl.close()
 
 
+def expected(stg, accounts, names, by=(), where=None):
+    """The reference's metrics, activity ones over the activity the filter's dates keep."""
+    return reference.metrics(accounts, names, by=list(by), where=where, activity=reference.activity_in(stg, where))
+
+
+def test_the_catalog_holds_exactly_the_spec_metrics():
+    assert {name: m.grain for name, m in METRICS.items()} == SPEC_METRICS
+
+
+def test_the_catalog_holds_exactly_the_spec_dimensions():
+    kinds = {**dict.fromkeys(CATEGORY_DIMENSIONS, "category"), **dict.fromkeys(NUMBER_DIMENSIONS, "number"),
+             **dict.fromkeys(DERIVED_DIMENSIONS, "derived"), **dict.fromkeys(TIME_DIMENSIONS, "time")}
+    assert {name: d.kind for name, d in DIMENSIONS.items()} == kinds
+
+
 @pytest.mark.parametrize("where", list(FILTERS))
 def test_every_metric_unsliced(layer, where):
-    sl, _, accounts = layer
-    actual = sl.query(SNAPSHOT_METRICS, where=FILTERS[where])
-    assert list(actual.columns) == SNAPSHOT_METRICS
-    assert_frames_close(actual, reference.metrics(accounts, SNAPSHOT_METRICS, where=FILTERS[where]))
+    sl, stg, accounts = layer
+    actual = sl.query(ALL_METRICS, where=FILTERS[where])
+    assert list(actual.columns) == ALL_METRICS
+    assert_frames_close(actual, expected(stg, accounts, ALL_METRICS, where=FILTERS[where]))
 
 
-@pytest.mark.parametrize("by", ["region", "account_type", "risk_tolerance", "age_band", "balance_decile",
-                                "leverage_quartile"])
-@pytest.mark.parametrize("where", ["none", "two_risk_tiers", "matches_nothing"])
+@pytest.mark.parametrize("by", CATEGORY_DIMENSIONS + DERIVED_DIMENSIONS)
+@pytest.mark.parametrize("where", ["none", "two_risk_tiers"])
 def test_every_metric_by_dimension(layer, by, where):
-    sl, _, accounts = layer
-    actual = sl.query(SNAPSHOT_METRICS, by=[by], where=FILTERS[where])
-    assert list(actual.columns) == [by, *SNAPSHOT_METRICS]
-    expected = reference.metrics(accounts, SNAPSHOT_METRICS, by=[by], where=FILTERS[where])
-    if expected.empty:
-        assert actual.empty
-    else:
-        assert_frames_close(actual, expected)
+    sl, stg, accounts = layer
+    actual = sl.query(ALL_METRICS, by=[by], where=FILTERS[where])
+    assert list(actual.columns) == [by, *ALL_METRICS]
+    assert_frames_close(actual, expected(stg, accounts, ALL_METRICS, by=[by], where=FILTERS[where]))
 
 
-def test_two_dimensions(layer):
-    sl, _, accounts = layer
-    names = ["accounts", "customers", "avg_income", "gini", "top_10_share"]
-    actual = sl.query(names, by=["region", "account_type"])
-    assert_frames_close(actual, reference.metrics(accounts, names, by=["region", "account_type"]))
+def test_a_filter_matching_nothing_gives_no_groups(layer):
+    sl, _, _ = layer
+    for by in ("region", "balance_decile", "age"):
+        actual = sl.query(ALL_METRICS, by=[by], where=FILTERS["matches_nothing"])
+        assert actual.empty and list(actual.columns) == [by, *ALL_METRICS]
 
 
+@pytest.mark.parametrize("by", NUMBER_DIMENSIONS)
+def test_every_metric_by_number_dimension(layer, by):
+    """Numbers as groups (one value, one group): under a filter, to keep the groups few."""
+    sl, stg, accounts = layer
+    where = {"region": ["North"], "account_type": ["savings", "credit"]}
+    assert_frames_close(sl.query(ALL_METRICS, by=[by], where=where),
+                        expected(stg, accounts, ALL_METRICS, by=[by], where=where))
+
+
+@pytest.mark.parametrize("name", NUMBER_DIMENSIONS)
+def test_every_metric_under_a_range_of_number_dimension(layer, name):
+    sl, stg, accounts = layer
+    low, high = accounts[name].quantile([0.25, 0.75]).tolist()
+    for where in ({name: (low, high)}, {name: (high, None)}):  # a range, and one open below
+        assert_frames_close(sl.query(ALL_METRICS, by=["account_type"], where=where),
+                            expected(stg, accounts, ALL_METRICS, by=["account_type"], where=where))
+
+
+@pytest.mark.parametrize("name", CATEGORY_DIMENSIONS + DERIVED_DIMENSIONS)
+def test_every_metric_under_a_filter_of_dimension(layer, name):
+    sl, stg, accounts = layer
+    where = {name: sorted(reference.population(accounts)[name].dropna().unique().tolist())[:2]}
+    assert_frames_close(sl.query(ALL_METRICS, where=where), expected(stg, accounts, ALL_METRICS, where=where))
+
+
+@pytest.mark.parametrize("by", [["region", "account_type"], ["balance_decile", "risk_tolerance"]], ids="+".join)
+def test_two_dimensions(layer, by):
+    sl, stg, accounts = layer
+    assert_frames_close(sl.query(ALL_METRICS, by=by), expected(stg, accounts, ALL_METRICS, by=by))
+
+
+@pytest.mark.parametrize("by", [[], ["risk_tolerance"], ["balance_decile"]], ids=lambda by: "+".join(by) or "alone")
 @pytest.mark.parametrize("grain", ["month", "quarter", "year"])
-def test_activity_metrics_by_time_grain(layer, grain):
+def test_activity_metrics_by_time_grain(layer, grain, by):
     sl, stg, accounts = layer
     where = {"region": ["North", "South"]}
-    actual = sl.query(ACTIVITY_METRICS, by=["activity_date"], where=where, time_grain=grain)
-    expected = reference.activity_metrics(stg, accounts, ACTIVITY_METRICS, grain, where=where)
+    actual = sl.query(ACTIVITY_METRICS, by=["activity_date", *by], where=where, time_grain=grain)
+    expected = reference.activity_metrics(stg, accounts, ACTIVITY_METRICS, grain, where=where, by=by)
+    assert list(actual.columns) == ["activity_date", *by, *ACTIVITY_METRICS]
     assert_frames_close(actual.assign(activity_date=pd.to_datetime(actual.activity_date)), expected)
 
 
