@@ -12,16 +12,8 @@ import pytest
 
 from pipelines import build as build_module
 from semantic.models.registry import MODELS
-from tests.conftest import (
-    MODEL_TABLES,
-    PUBLISHED_TABLES,
-    ROOT,
-    SAMPLE_CSV,
-    file_digest,
-    read_tables,
-    run_fintech,
-    warehouse_url,
-)
+from tests.conftest import ROOT, SAMPLE_CSV, file_digest, read_tables, run_fintech, warehouse_url
+from tests.spec import MODEL_TABLES, PUBLISHED_TABLES
 
 TABLE_NAMES = list(MODEL_TABLES)
 

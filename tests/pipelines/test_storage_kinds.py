@@ -19,7 +19,8 @@ import pytest
 import semantic
 from semantic import backends
 from semantic.config import url_path
-from tests.conftest import PUBLISHED_TABLES, ROOT, run_fintech
+from tests.conftest import ROOT, run_fintech
+from tests.spec import PUBLISHED_TABLES
 from tests.pipelines.test_target import tree_digest
 
 KINDS = ("duckdb", "sqlite", "postgres", "datafusion")
