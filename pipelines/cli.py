@@ -174,6 +174,9 @@ def _query(args) -> int:
     except QueryError as e:
         _error(f"query: {config.masked_url(str(e))}")
         return EXIT_REFUSED
+    except Exception as e:  # an unreachable server, a damaged file: say what, no traceback
+        _error(f"query failed ({type(e).__name__}): {config.masked_url(str(e)).splitlines()[0] if str(e) else ''}")
+        return EXIT_FAILED
     print(_render(result, args.format, sl.metrics))
     return 0
 

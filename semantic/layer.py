@@ -36,8 +36,10 @@ class SemanticLayer:
 
     def __init__(self, url: str | None = None, read_only: bool = True):
         self.url = config.backend_url(url)
-        if not backends.exists(self.url):
-            raise QueryError(f"no warehouse at {config.masked_url(self.url)}: run `fintech build` first")
+        try:
+            backends.require(self.url)  # a warehouse this product published, else what is there instead
+        except backends.NotAWarehouse as e:
+            raise QueryError(str(e)) from None
         self.con = backends.open_warehouse(self.url, read_only=read_only)
         names = [ACCOUNTS_TABLE, ACTIVITY_TABLE]
         published = self.con.list_tables()

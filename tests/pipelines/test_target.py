@@ -179,7 +179,7 @@ def test_a_missing_source_exits_2(tmp_path, published):
     assert hashlib.sha256(target.read_bytes()).hexdigest() == digest
 
 
-@pytest.mark.parametrize("command", ["validate", "serve"])
+@pytest.mark.parametrize("command", ["validate", "serve", "query"])
 def test_reading_commands_refuse_what_is_not_a_warehouse(command, tmp_path):
     notes = tmp_path / "notes.csv"
     notes.write_text("a,b\n1,2\n")
@@ -192,7 +192,8 @@ def test_reading_commands_refuse_what_is_not_a_warehouse(command, tmp_path):
                       (f"sqlite://{notes}", "not a sqlite database file"),
                       (f"datafusion://{folder}", "a directory that holds other files"),
                       (f"duckdb://{tmp_path / 'none.duckdb'}", "no warehouse at")):
-        result = run_fintech(command, "--backend", url, *(["--port", "1"] if command == "serve" else []))
+        more = {"serve": ["--port", "1"], "query": ["accounts"]}.get(command, [])
+        result = run_fintech(command, "--backend", url, *more)
         assert result.returncode == 2, (url, result.stderr)
         assert said in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert tree_digest(tmp_path) == before
