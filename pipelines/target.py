@@ -137,7 +137,8 @@ def _read_holder(path: Path) -> dict | None:
 def _describe(holder: dict | None) -> str:
     if not holder:
         return "a build that is starting"
-    return f"pid {holder.get('pid')} on {holder.get('host')}, started {holder.get('started')}, from {holder.get('source')}"
+    return (f"pid {holder.get('pid')} on {holder.get('host')}, started {holder.get('started')}, "
+            f"from {holder.get('source')}")
 
 
 def _alive(pid, host) -> bool:

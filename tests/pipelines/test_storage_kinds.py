@@ -20,8 +20,8 @@ import semantic
 from semantic import backends
 from semantic.config import url_path
 from tests.conftest import ROOT, run_fintech
-from tests.spec import PUBLISHED_TABLES
 from tests.pipelines.test_target import tree_digest
+from tests.spec import PUBLISHED_TABLES
 
 KINDS = ("duckdb", "sqlite", "postgres", "datafusion")
 KILL_TRIALS = {"duckdb": 6, "sqlite": 3, "postgres": 3, "datafusion": 3}

@@ -82,7 +82,7 @@ def test_each_warehouse_keeps_its_own_report(tmp_path, generate_csv):
 def test_data_docs_render_offline(tmp_path):
     import re
 
-    target = build_warehouse(SAMPLE_CSV, tmp_path / "fintech.duckdb")
+    build_warehouse(SAMPLE_CSV, tmp_path / "fintech.duckdb")
     docs = tmp_path / "fintech.duckdb.validation" / "docs"
     pages = sorted(docs.glob("*.html"))
     assert len(pages) >= 10

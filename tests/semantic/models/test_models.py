@@ -8,7 +8,8 @@ import pytest
 from tests import reference
 from tests.compare import assert_frames_close
 from tests.conftest import read_tables
-from tests.spec import MARKER_TABLE, MODEL_TABLES as TABLES
+from tests.spec import MARKER_TABLE
+from tests.spec import MODEL_TABLES as TABLES
 
 # Spec'd columns of each table (shared/spec/models-and-metrics.md), in order where the spec lists them.
 SPEC_COLUMNS = {
