@@ -18,7 +18,16 @@ import ibis.expr.types as ir
 
 from pipelines.contract import staged_rules
 from semantic.models.core import ACCOUNT_ATTRIBUTES, CUSTOMER_ATTRIBUTES, SNAPSHOT_MEASURES
-from semantic.models.raw import ACCOUNT_TYPES, LOAN_STATUSES, RAW_COLUMN_NAMES, RAW_COLUMNS, RISK_TOLERANCES
+from semantic.models.raw import (
+    ACCOUNT_TYPES,
+    LOAN_STATUSES,
+    MONEY_COLUMNS,
+    MONEY_LIMIT,
+    OPTIONAL_COLUMNS,
+    RAW_COLUMN_NAMES,
+    RAW_COLUMNS,
+    RISK_TOLERANCES,
+)
 from semantic.models.registry import RAW_TABLE
 
 E = gx.expectations
@@ -47,8 +56,22 @@ class Suite:
         return {t for target in self.targets for t in (target.reads or (target.name,))}
 
 
-def _between(column: str, low=None, high=None, strict_low: bool = False) -> E.ExpectColumnValuesToBeBetween:
-    return E.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high, strict_min=strict_low)
+def _between(column: str, low=None, high=None, strict_low: bool = False,
+             strict_high: bool = False) -> E.ExpectColumnValuesToBeBetween:
+    return E.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high, strict_min=strict_low,
+                                           strict_max=strict_high)
+
+
+def _in_set(column: str, values) -> list:
+    """An accepted-values check that counts a NULL as a failure: GX's in-set ignores NULLs, so not-null
+    comes with it (every column these checks are on is required)."""
+    return [E.ExpectColumnValuesToNotBeNull(column=column),
+            E.ExpectColumnValuesToBeInSet(column=column, value_set=list(values))]
+
+
+def _plausible(column: str) -> E.ExpectColumnValuesToBeBetween:
+    """A money amount below the contract's limit in absolute value (the loader refuses the rest first)."""
+    return _between(column, -MONEY_LIMIT, MONEY_LIMIT, strict_low=True, strict_high=True)
 
 
 # ---- raw: the extract as read --------------------------------------------------------------------
@@ -56,7 +79,8 @@ def _between(column: str, low=None, high=None, strict_low: bool = False) -> E.Ex
 _RAW_TYPES = {"int64": "int64", "float64": "float64", "string": "string", "list": "string"}
 
 # The raw table is the file itself (pipelines/load.py): each scan of it reads the CSV again. Its row rules
-# (no empty values, the redundant customer_id equal to the other, well-formed lists) are the contract's
+# (every required value present, numbers and dates written as the contract reads them, finite and
+# plausible, the redundant customer_id equal to the other, well-formed lists) are the contract's
 # (pipelines/contract.py), checked by the loader in one scan, with the offending lines, before this suite.
 RAW = Suite("raw", [
     Target(RAW_TABLE, [
@@ -70,6 +94,10 @@ RAW = Suite("raw", [
 
 STAGING_COLUMNS = [c.staging_name for c in RAW_COLUMNS
                    if c.staging_name not in {"address", "account_activity_customer_id"}]
+# Every column but the optional ones is required: none may hold a NULL (the loader refuses empty cells first).
+REQUIRED_STAGING_COLUMNS = [c.staging_name for c in RAW_COLUMNS
+                            if c.staging_name in STAGING_COLUMNS and c.name not in OPTIONAL_COLUMNS]
+MONEY_STAGING_COLUMNS = [c.staging_name for c in RAW_COLUMNS if c.name in MONEY_COLUMNS and c.dtype != "list"]
 
 
 def _activity_lists(tables: Tables) -> ir.Table:
@@ -86,13 +114,14 @@ def _activity_lists(tables: Tables) -> ir.Table:
 STAGING = Suite("staging", [
     Target("stg_fintech_data", [
         E.ExpectTableColumnsToMatchSet(column_set=STAGING_COLUMNS, exact_match=True),  # no address column
-        E.ExpectColumnValuesToNotBeNull(column="customer_id"),
-        E.ExpectColumnValuesToNotBeNull(column="account_id"),
+        *[E.ExpectColumnValuesToNotBeNull(column=c) for c in REQUIRED_STAGING_COLUMNS],
         E.ExpectColumnValuesToBeUnique(column="account_id"),
         E.ExpectCompoundColumnsToBeUnique(column_list=["customer_id", "account_id"]),
+        # (each in-set column is required: its not-null check is above)
         E.ExpectColumnValuesToBeInSet(column="risk_tolerance", value_set=list(RISK_TOLERANCES)),
         E.ExpectColumnValuesToBeInSet(column="account_type", value_set=list(ACCOUNT_TYPES)),
         E.ExpectColumnValuesToBeInSet(column="loan_status", value_set=list(LOAN_STATUSES)),
+        *[_plausible(amount) for amount in MONEY_STAGING_COLUMNS],
         *[_between(amount, 0) for amount in
           ("balance", "deposits", "withdrawals", "transfers", "international_transfers", "investments")],
         _between("customer_id", 1),
@@ -108,8 +137,8 @@ STAGING = Suite("staging", [
         E.ExpectColumnValuesToBeBetween(column="balance", max_value=1e9, severity="warning"),
     ]),
     Target("stg_activity_lists", [
-        *[E.ExpectColumnValuesToBeInSet(column=rule.name, value_set=[True]) for rule in staged_rules()],
-        E.ExpectColumnValuesToBeInSet(column="negative_repayments", value_set=[0]),
+        *[e for rule in staged_rules() for e in _in_set(rule.name, [True])],
+        *_in_set("negative_repayments", [0]),
         _between("observations", 3, 24),
     ], view=_activity_lists, reads=("stg_fintech_data",), needs="array filter"),
 ])
@@ -156,13 +185,15 @@ CORE = Suite("core", [
         E.ExpectCompoundColumnsToBeUnique(column_list=["account_id", "activity_date"]),
         E.ExpectColumnValuesToNotBeNull(column="activity_date"),
         _between("repayment_amount", 0),
+        _plausible("transaction_amount"),
+        _plausible("repayment_amount"),
     ]),
     Target("snapshot_keys_in_dimensions", [
-        E.ExpectColumnValuesToBeInSet(column="customer_in_dim_customer", value_set=[True]),
-        E.ExpectColumnValuesToBeInSet(column="account_in_dim_account", value_set=[True]),
+        *_in_set("customer_in_dim_customer", [True]),
+        *_in_set("account_in_dim_account", [True]),
     ], view=_fact_keys, reads=("fct_customer_account_snapshot", "dim_customer", "dim_account")),
     Target("activity_accounts_in_dim_account", [
-        E.ExpectColumnValuesToBeInSet(column="account_in_dim_account", value_set=[True]),
+        *_in_set("account_in_dim_account", [True]),
     ], view=_activity_accounts, reads=("fct_account_activity", "dim_account")),
 ])
 
@@ -210,13 +241,13 @@ KPI = Suite("kpi", [
         E.ExpectColumnValuesToBeUnique(column="balance_decile"),
     ]),
     Target("kpi_totals_add_up", [
-        E.ExpectColumnValuesToBeInSet(column="decile_accounts_minus_accounts", value_set=[0]),
+        *_in_set("decile_accounts_minus_accounts", [0]),
         _between("decile_balance_gap", 0, 1e-9),
-        E.ExpectColumnValuesToBeInSet(column="risk_tier_accounts_minus_accounts", value_set=[0]),
+        *_in_set("risk_tier_accounts_minus_accounts", [0]),
     ], view=_kpi_totals,
        reads=("int_customer_account_metrics", "kpi_balance_deciles", "kpi_portfolio_by_risk_tolerance")),
     Target("kpi_portfolio_by_risk_tolerance", [
-        E.ExpectColumnValuesToBeInSet(column="risk_tolerance", value_set=list(RISK_TOLERANCES)),
+        *_in_set("risk_tolerance", RISK_TOLERANCES),
         _between("weighted_avg_interest_rate", 0, 1),
     ]),
     Target("kpi_leverage_by_risk_tolerance", [

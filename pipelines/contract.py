@@ -1,8 +1,11 @@
 """The raw contract's refusals: rules that input must meet before anything is published.
 
 Each rule is an Ibis predicate that is true on an offending row, so the checks
-run in the database on any backend. Raw rules run on the extract as read; the
-rules on list contents run on staging's parsed arrays (in the scratch build),
+run in the database on any backend. Raw rules run on the extract as written
+(every column read as text: one grammar of numbers and dates, NUMBER, INTEGER
+and QUOTED_DATE below, for plain columns and list elements alike, and every
+required value present); the rules on list contents (calendar dates in range,
+amounts below the limit) run on staging's parsed arrays (in the scratch build),
 so each list is parsed once. All rules of a set are counted in one scan (rules
 that share a cheaper screen are counted through it, and on their own only when
 it finds a row); only a broken rule is looked up again, on the CSV read with
@@ -20,8 +23,16 @@ from pathlib import Path
 import ibis
 import ibis.expr.types as ir
 
-from semantic.models.raw import CSV_LINE, RAW_COLUMNS
-from semantic.models.staging import is_list_literal, typed
+from semantic.models.raw import (
+    CSV_LINE,
+    EARLIEST_DATE,
+    LATEST_DATE,
+    MONEY_COLUMNS,
+    MONEY_LIMIT,
+    OPTIONAL_COLUMNS,
+    RAW_COLUMNS,
+)
+from semantic.models.staging import is_list_literal, list_text, typed
 
 MAX_EXAMPLES = 5
 
@@ -73,63 +84,167 @@ class Rule:
 
 _LISTS = {c.name: c for c in RAW_COLUMNS if c.dtype == "list"}
 
+# ---- the one reading of numbers and dates --------------------------------------------------------
+# A number is written as JSON writes one, in a plain column and in an activity list alike: an optional
+# minus, digits without a leading zero, an optional fraction, an optional exponent (-12.5, 0.08, 2e-05,
+# 1.5E+20). So no '+5', '1_000', '1,000', '0x10', '.5', '5.', ' 12', 'NaN' or 'inf' anywhere: DuckDB's
+# reader alone would take most of those (and round '1.5' in an integer column), other engines read them
+# otherwise. An integer is digits only, at most 18 of them (it fits in 64 bits). A date is 'YYYY-MM-DD'
+# in single quotes (a Python list literal; the dates lists are their only place).
+NUMBER = r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?"
+INTEGER = r"-?(0|[1-9][0-9]{0,17})"
+QUOTED_DATE = r"'[0-9]{4}-[0-9]{2}-[0-9]{2}'"
+# A cell with no value: NULL (DuckDB reads an empty field and "" alike as NULL), or only whitespace,
+# Unicode's included, and the invisible zero-width characters.
+BLANK = r"^[\s\x0B\x{85}\pZ\x{200B}-\x{200D}\x{2060}\x{FEFF}]*$"
 
-def raw_rules() -> list[Rule]:
-    """Rules on the raw table as read (raw column names): cheap, no list parsing."""
-    rules = [
-        Rule(c.name, "must not be empty", lambda t, n=c.name: t[n].isnull())
-        for c in RAW_COLUMNS
-        if c.dtype in {"int64", "float64", "list"}
-    ]
-    rules.append(
-        Rule(
-            "Account Activity.customer_id",
-            "must equal Customer Profile.customer_id (it is a redundant copy)",
-            lambda t: t["Account Activity.customer_id"] != t["Customer Profile.customer_id"],
-            shown=lambda t: {c: t[c] for c in ("Customer Profile.customer_id", "Account Activity.customer_id")},
-        )
-    )
-    for name, column in _LISTS.items():
-        rule, characters = _PLAIN_ELEMENTS[_element_kind(column)]
-        screen = _well_formed_screen(name, characters)
-        rules += [
-            Rule(name, "must be a Python list literal such as [1.5, 2.0]", lambda t, n=name: ~is_list_literal(t[n]),
-                 screen=screen),
-            Rule(name, rule, lambda t, n=name, c=characters: t[n].re_search(f"[^{c}]"), screen=screen),
-        ]
-    return rules
-
-
-# Every engine must read a list's elements the same way: only the characters of plain numbers and ISO dates
-# pass (DuckDB alone would take '1_000', 'NaN' or 'inf', which Spark reads differently). One character class
-# per list is cheap (a full pattern per element cost ~0.7 s per column at 1M rows); whether the elements
-# then parse as numbers or real dates is the staged rules' job.
-_PLAIN_ELEMENTS = {
-    "number": ("every list element must be a number written plainly, such as -12.5 (no 1_000, NaN or inf)",
-               r"0-9eE+.,\-\[\]'\" "),
-    "date": ("every list element must be an ISO date written as 'YYYY-MM-DD'", r"0-9,\-\[\]'\" "),
+_NUMBER_RULES = {
+    "int64": "must be a whole number written plainly, such as 42 (digits only, at most 18: "
+             "no 1_000, 1.5, +5, 1e3, 0x10 or spaces)",
+    "float64": "must be a number written plainly, such as -12.5 or 2e-05 (no 1_000, 1,000, +5, .5, NaN, "
+               "inf or spaces)",
 }
+_ELEMENT_RULES = {
+    "number": "every list element must be a number written plainly, such as -12.5 "
+              "(no 1_000, +5, .5, NaN, inf or quotes)",
+    "date": "every list element must be an ISO date written 'YYYY-MM-DD' (in single quotes)",
+}
+_REQUIRED_RULE = "must not be empty or blank (every column but Transaction Description is required)"
+_LIMIT = f"{MONEY_LIMIT:.0e}".replace("e+", "e")  # 1e12
+_MONEY_RULE = f"must be an amount below {_LIMIT} in absolute value (1e309 overflows to infinity)"
+_FINITE_RULE = "must be a finite number (1e309 overflows to infinity)"
 
 
-def _well_formed_screen(name: str, characters: str) -> Callable[[ir.Table], ir.BooleanValue]:
-    """True where a list breaks its literal rule or its character rule: one pattern for both, matched
-    once (two checks cost 2.3x as much: a trimmed copy of every text and a second pass)."""
-    return lambda t: ~t[name].re_search(f"^ *\\[[{characters}]*\\] *$")
+def _matches(text: ir.StringValue, pattern: str) -> ir.BooleanValue:
+    return text.re_search(f"^({pattern})$")
+
+
+def _list_pattern(element: str) -> str:
+    """A whole list literal of `element`s: at least one, commas between, spaces anywhere around them."""
+    return rf" *\[ *({element})( *, *({element}))* *\] *"
+
+
+_EMPTY_LIST = r" *\[ *\] *"
+
+
+def is_blank(text: ir.StringValue) -> ir.BooleanValue:
+    """True where a cell has no value (NULL, empty, or only whitespace)."""
+    return text.isnull() | text.re_search(BLANK)
 
 
 def _element_kind(column) -> str:
     return "date" if column.staging_name == "ts_dates" else "number"
 
 
+# Screens: a cheap test per column that a value certainly meets every rule on it, so the scan counts
+# the screen alone and counts the rules only when it finds a row (text columns: starts with a visible
+# ASCII character, a comparison; numbers: a plain number of at most 11 digits before any fraction and no
+# exponent, finite and below a tenth of MONEY_LIMIT, so no rounding reaches it; lists: the whole grammar).
+_SMALL_DIGITS = len(f"{MONEY_LIMIT:.0f}") - 2
+_SMALL_NUMBER = rf"-?(0|[1-9][0-9]{{0,{_SMALL_DIGITS - 1}}})(\.[0-9]+)?"
+
+
+def _screen(column) -> Callable[[ir.Table], ir.BooleanValue]:
+    name = column.name
+    if column.dtype == "string":
+        return lambda t: t[name].isnull() | (t[name] < "!") | (t[name] >= "\u0080")
+    if column.dtype == "list":
+        element = NUMBER if _element_kind(column) == "number" else QUOTED_DATE
+        return lambda t: t[name].isnull() | ~_matches(t[name], _list_pattern(element))
+    pattern = INTEGER if column.dtype == "int64" else _SMALL_NUMBER
+    return lambda t: t[name].isnull() | ~_matches(t[name], pattern)
+
+
+def raw_rules() -> list[Rule]:
+    """Rules on the raw extract read as text (raw column names): cheap, no list parsing, one scan.
+
+    Every value is checked as written, before any engine reads it as a number: the loader reads the
+    file as text for these rules (pipelines/load.py).
+    """
+    rules = []
+    for column in RAW_COLUMNS:
+        name, screen = column.name, _screen(column)
+        if name not in OPTIONAL_COLUMNS:
+            rules.append(Rule(name, _REQUIRED_RULE, lambda t, n=name: is_blank(t[n]), screen=screen))
+        if column.dtype in _NUMBER_RULES:
+            grammar = INTEGER if column.dtype == "int64" else NUMBER
+            rules.append(Rule(name, _NUMBER_RULES[column.dtype],
+                              lambda t, n=name, g=grammar: ~is_blank(t[n]) & ~_matches(t[n], g), screen=screen))
+        if column.dtype == "float64":
+            value = lambda t, n=name: t[n].try_cast("float64")  # noqa: E731
+            beyond = ((lambda t, v=value: v(t).abs() >= MONEY_LIMIT) if name in MONEY_COLUMNS
+                      else (lambda t, v=value: v(t).isinf()))
+            rules.append(Rule(name, _MONEY_RULE if name in MONEY_COLUMNS else _FINITE_RULE,
+                              lambda t, n=name, b=beyond: _matches(t[n], NUMBER) & b(t), screen=screen))
+        if column.dtype == "list":
+            kind = _element_kind(column)
+            element = NUMBER if kind == "number" else QUOTED_DATE
+            rules += [
+                Rule(name, "must be a Python list literal with at least one element, such as [1.5, 2.0]",
+                     lambda t, n=name: ~is_blank(t[n]) & (~is_list_literal(t[n]) | _matches(t[n], _EMPTY_LIST)),
+                     screen=screen),
+                Rule(name, _ELEMENT_RULES[kind],
+                     lambda t, n=name, e=element: is_list_literal(t[n]) & ~_matches(t[n], _EMPTY_LIST)
+                     & ~_matches(t[n], _list_pattern(e)),
+                     shown=lambda t, n=name, e=element: {n: t[n], _FIRST_OFFENDING: _first_unwritten(t[n], e)},
+                     screen=screen),
+            ]
+    copy, key = "Account Activity.customer_id", "Customer Profile.customer_id"
+    rules.append(
+        Rule(
+            copy,
+            f"must equal {key} (it is a redundant copy)",
+            lambda t: _matches(t[copy], INTEGER) & _matches(t[key], INTEGER)
+            & (t[copy].try_cast("int64") != t[key].try_cast("int64")),
+            shown=lambda t: {c: t[c] for c in (key, copy)},
+            screen=lambda t: t[copy] != t[key],  # the same text is the same number
+        )
+    )
+    return rules
+
+
+_FIRST_OFFENDING = "first offending element"
+
+
+def _first_unwritten(literal: ir.StringValue, element: str) -> ir.StringValue:
+    """The first element of a list literal not written as `element` (shown in a report only)."""
+    elements = literal.strip().re_replace(r"^\[|\]$", "").split(",").map(lambda e: e.strip())
+    return elements.filter(lambda e: ~_matches(e, element))[0]
+
+
+def _first_invalid(literal: ir.StringValue, parsed: ir.ArrayValue, invalid) -> ir.StringValue:
+    """The first element of a list literal, as written, whose parsed value is `invalid` (report only: DuckDB)."""
+    written = list_text(literal).split(",")
+    return written.zip(parsed).filter(lambda pair: invalid(pair.f2))[0].f1
+
+
 def staged_rules() -> list[Rule]:
     """Rules on the parsed activity lists (staging names): checked once staging has parsed them."""
     dates, transactions, repayments = (c.staging_name for c in _LISTS.values())
+
+    def invalid(column):
+        if column.staging_name == dates:
+            return lambda e: e.isnull() | (e < EARLIEST_DATE) | (e > LATEST_DATE)
+        if column.name in MONEY_COLUMNS:
+            return lambda e: e.isnull() | (e.abs() >= MONEY_LIMIT)
+        return lambda e: e.isnull() | e.isinf()
+
+    def words(column):
+        if column.staging_name == dates:
+            return f"every list element must be a calendar date from {EARLIEST_DATE} to {LATEST_DATE}"
+        if column.name in MONEY_COLUMNS:
+            return (f"every list element must be a number below {_LIMIT} in absolute value "
+                    "(1e309 overflows to infinity)")
+        return "every list element must be a finite number"
+
     rules = [
         Rule(
             c.name,
-            "every list element must be " + ("an ISO date" if c.staging_name == dates else "a number"),
-            lambda t, n=c.staging_name: t[n].filter(lambda element: element.isnull()).length() > 0,
-            name=f"{c.staging_name}_elements_all_parsed",
+            words(c),
+            lambda t, n=c.staging_name, bad=invalid(c): t[n].filter(bad).length() > 0,
+            shown=lambda t, c=c, bad=invalid(c): {c.name: t[c.name],
+                                                  _FIRST_OFFENDING: _first_invalid(t[c.name], t[c.staging_name], bad)},
+            name=f"{c.staging_name}_elements_valid",
         )
         for c in _LISTS.values()
     ]

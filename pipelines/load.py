@@ -14,7 +14,10 @@ published warehouse.
 from __future__ import annotations
 
 import csv
+import errno
 import io
+import os
+import stat
 from pathlib import Path
 
 import ibis
@@ -37,6 +40,7 @@ from semantic.models.registry import RAW_TABLE, stg_fintech_data
 _DUCKDB_TYPES = {"int64": "BIGINT", "float64": "DOUBLE", "string": "VARCHAR", "list": "VARCHAR"}
 _DUCKDB_CSV_OPTIONS = dict(header=True, auto_detect=False, delim=",", quote='"', escape='"', strict_mode=True)
 _HEADER_BYTES = 1 << 20
+RAW_TEXT = "raw_csv_text"  # the extract read as text, for the checks
 BATCH_ROWS = 100_000  # rows per Arrow batch streamed into a non-DuckDB backend
 
 
@@ -96,25 +100,27 @@ def stream(table: ir.Table, con, name: str) -> ir.Table:
 
 
 def _read_checked(con, source: Path) -> ir.Table:
-    """The CSV as the view `raw_fintech_data`, read once in full by the checks.
+    """The CSV as the view `raw_fintech_data`, its every value first checked as written.
 
-    Not a table: storing 10M raw rows cost more than every later read of the
-    file (46 s, spilled to disk, against 6 s to scan it), and the address is
-    then stored nowhere at all. Each model that reads the view reads the file
-    again; `confirm_unchanged` then tells whether it was the file checked.
+    The checks read the file once in full as text (`raw_csv_text`: every value as written, so that a rule,
+    not DuckDB's typed reader, says what a number is; every column parsed, so the reader's reject
+    tables then hold every line it cannot split). The view reads it with the contract's types: what
+    the rules let through, it reads as they do. Not a table: storing 10M raw rows cost more than every
+    later read of the file (46 s, spilled to disk, against 6 s to scan it), and the address is then
+    stored nowhere at all. Each model that reads the view reads the file again; `confirm_unchanged`
+    then tells whether it was the file checked.
     """
     # No table of the build depends on row order, and keeping it costs time and memory
     # (only the re-read that finds offending line numbers needs it: see numbered_raw).
     con.raw_sql("SET preserve_insertion_order = false")
-    raw = _duckdb_csv(con, source, RAW_TABLE)
+    text = _duckdb_csv(con, source, RAW_TEXT, as_text=True)
     rules = raw_rules()
-    # Every column is parsed (counted), so the reader's reject tables then hold every line it cannot type.
-    counts = count_offending(rules, raw, **{f"parsed_{i}": raw[c].count() for i, c in enumerate(RAW_COLUMN_NAMES)})
+    counts = count_offending(rules, text, **{f"parsed_{i}": text[c].count() for i, c in enumerate(RAW_COLUMN_NAMES)})
     _raise_on_rejects(con, source)
     if counts["rows"] == 0:
         raise ContractViolation(source, [Problem(None, "has a header but no data rows")])
     raise_broken(rules, counts, source, numbered_raw(con, source))
-    return raw
+    return _duckdb_csv(con, source, RAW_TABLE)
 
 
 def fingerprint(source: Path) -> tuple:
@@ -133,17 +139,18 @@ def confirm_unchanged(con, source: Path, checked: tuple) -> None:
 
 
 def numbered_raw(con, source: Path):
-    """A callable giving the raw rows with their CSV line: read again, only to report offending lines."""
+    """A callable giving the raw rows as text with their CSV line: read again, only to report offending lines."""
 
     def lines() -> ir.Table:
         con.raw_sql("SET preserve_insertion_order = true")  # row_number() must follow the file's order
-        return numbered(_duckdb_csv(con, source, "raw_csv_numbered"))
+        return numbered(_duckdb_csv(con, source, "raw_csv_numbered", as_text=True))
 
     return lines
 
 
-def _duckdb_csv(con, source: Path, view: str) -> ir.Table:
-    columns = {c.name: _DUCKDB_TYPES[c.dtype] for c in RAW_COLUMNS}
+def _duckdb_csv(con, source: Path, view: str, as_text: bool = False) -> ir.Table:
+    """`source` as the view `view`: with the contract's types, or every column as text (`as_text`)."""
+    columns = {c.name: "VARCHAR" if as_text else _DUCKDB_TYPES[c.dtype] for c in RAW_COLUMNS}
     return con.read_csv(str(source), table_name=view, columns=columns, store_rejects=True, **_DUCKDB_CSV_OPTIONS)
 
 
@@ -193,12 +200,15 @@ def _first_sentence(message: str | None) -> str:
     return (message or "").split("\n")[0].strip()
 
 
-def check_header(source: Path) -> None:
-    """The file exists, is a text CSV, and its header is the contract's 34 columns in order."""
-    if not source.is_file():
-        raise ContractViolation(source, [Problem(None, "does not exist (or is not a file)")])
-    with open(source, "rb") as f:
-        head = f.read(_HEADER_BYTES)
+def check_header(source: Path | str) -> None:
+    """The file can be read, is a text CSV, and its header is the contract's 34 columns in order.
+
+    Any source that is not a readable regular file is refused here, naming the path: missing, a
+    directory, a dangling link or a link loop, a pipe or a device (the build reads the file more than
+    once), unreadable. Nothing else is opened before this passes (pipelines/build.py).
+    """
+    source = Path(source)
+    head = _head(source)
     if not head.strip():
         raise ContractViolation(source, [Problem(None, "is empty: expected a header with the 34 contract columns")])
     if b"\x00" in head:
@@ -213,6 +223,49 @@ def check_header(source: Path) -> None:
     problems = _header_problems([h.strip() for h in header])
     if problems:
         raise ContractViolation(source, problems)
+
+
+def _head(source: Path) -> bytes:
+    """The first bytes of `source`, or ContractViolation saying why it cannot be read as a file."""
+
+    def refused(why: str) -> ContractViolation:
+        return ContractViolation(source, [Problem(None, why)])
+
+    try:
+        status = os.stat(source)  # follows links
+    except OSError as e:
+        raise refused(_unreadable(source, e)) from None
+    except ValueError:  # a NUL byte in the path (from Python: a command line cannot hold one)
+        raise refused("is not a valid path") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise refused("is a directory, not a CSV file")
+    if not stat.S_ISREG(status.st_mode):
+        raise refused("is not a regular file (a pipe, device or socket?): the build reads its source more "
+                      "than once, so it must be a file")
+    try:
+        # O_NONBLOCK: were the file swapped for a FIFO since the stat, opening it must not wait for a writer
+        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise refused("is not a regular file (a pipe, device or socket?)")
+            return f.read(_HEADER_BYTES)
+    except OSError as e:
+        raise refused(_unreadable(source, e)) from None
+
+
+def _unreadable(source: Path, error: OSError) -> str:
+    if error.errno == errno.ENOENT:
+        return ("is a symbolic link to a missing file" if source.is_symlink()
+                else "does not exist")
+    if error.errno == errno.ELOOP:
+        return "cannot be read: a loop of symbolic links"
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return "cannot be read: permission denied"
+    if error.errno == errno.ENOTDIR:
+        return "does not exist: a part of its path is not a directory"
+    if error.errno == errno.EISDIR:
+        return "is a directory, not a CSV file"
+    return f"cannot be read: {error.strerror or type(error).__name__}"
 
 
 def _header_problems(header: list[str]) -> list[Problem]:

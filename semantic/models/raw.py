@@ -7,6 +7,7 @@ read) and staging (to rename and type). See shared/spec/data-contract.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,21 @@ CSV_LINE = "csv_line"
 
 # Personal data: dropped in staging, never published.
 PERSONAL_DATA_COLUMNS = ("address",)
+
+# Every column is required (no empty or blank cell) but this one, which may be empty.
+OPTIONAL_COLUMNS = ("Transaction Description",)
+
+# Values that are never valid (data-contract.md), one definition for the loader's rules and the suites:
+# every money amount, plain or a list element, has an absolute value below MONEY_LIMIT (no sum over any
+# number of accounts overflows), and every date lies in EARLIEST_DATE..LATEST_DATE.
+MONEY_LIMIT = 1e12
+MONEY_COLUMNS = tuple(f"Account Activity.{name}" for name in (
+    "balance", "deposits", "withdrawals", "transfers", "international_transfers", "investments",
+    "transaction_threshold",
+)) + ("Customer Profile.income_level", "Loan Application Summary.loan_amount",
+      "Time Series Data.transactions", "Time Series Data.repayments")
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
 
 # Domains the contract fixes exactly (the generator draws from them; checks use them).
 RISK_TOLERANCES = ("Low", "Medium", "High")

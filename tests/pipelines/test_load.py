@@ -75,7 +75,7 @@ CASES = {
     "renamed_column": (lambda p: _write(p, _renamed(BALANCE, "Account Activity.bal")),
                        [BALANCE, "missing", "Account Activity.bal", "renamed"]),
     "text_in_number": (lambda p: _write(p, _with_value(BALANCE, 4, "twelve")),
-                       [BALANCE, "type", "line 4", "twelve"]),
+                       [BALANCE, "must be a number written plainly", "line 4", "twelve"]),
     "text_in_integer": (lambda p: _write(p, _with_value("Customer Profile.age", 7, "forty")),
                         ["Customer Profile.age", "line 7", "forty"]),
     "unparseable_list": (lambda p: _write(p, _with_value(DATES, 5, "2024-01-31; 2024-02-29")),
@@ -88,7 +88,7 @@ CASES = {
         [REPAYMENTS, "written plainly", "line 7", "1_000"]),
     "list_element_not_a_date": (
         lambda p: _write(p, _with_value(DATES, 9, "['2024-01-31', '2024-02-30', '2024-03-31']")),
-        [DATES, "ISO date", "line 9", "2024-02-30"]),
+        [DATES, "calendar date", "line 9", "2024-02-30"]),
     "lists_of_unequal_length": (lambda p: _write(p, _with_value(REPAYMENTS, 8, "[1.0, 2.0]")),
                                 [REPAYMENTS, "same length", "line 8", "elements=2"]),
     "customer_id_copies_differ": (
@@ -139,8 +139,14 @@ def _short_lists(path: Path) -> Path:
 GATE_CASES["too_few_observations"] = (_short_lists, ["stg_activity_lists", "observations", "2"])
 
 
-def _assert_refused(result, code: int, expected_words: list[str], published) -> None:
-    """Refused with `code`, a report with these words and no traceback; the warehouse exactly as it was."""
+def folder_digest(folder: Path) -> dict[str, str]:
+    """Every file under `folder` (the warehouse, its reports, anything beside it) with its digest."""
+    return {str(p.relative_to(folder)): file_digest(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _assert_refused(result, code: int, expected_words: list[str], published, before: dict[str, str]) -> None:
+    """Refused with `code`, a report with these words and no traceback; the warehouse exactly as it was, and
+    nothing beside it changed (`before`: its folder_digest before the build)."""
     target, digest, contents = published
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -152,7 +158,7 @@ def _assert_refused(result, code: int, expected_words: list[str], published) -> 
     assert sorted(after) == sorted(contents)
     for name, frame in contents.items():
         assert after[name].equals(frame), name
-    assert list(target.parent.iterdir()) == [target]  # no scratch file left behind
+    assert folder_digest(target.parent) == before  # no scratch file left behind, no report rewritten
 
 
 def test_a_warning_is_reported_and_does_not_block(tmp_path):
@@ -174,12 +180,13 @@ REFUSALS = [(case, 2, *CASES[case]) for case in CASES] + [(case, 1, *GATE_CASES[
 def test_refused_input_leaves_the_warehouse_untouched(case, code, make, expected_words, published, tmp_path):
     bad = tmp_path / f"{case}.csv"
     make(bad)
+    before = folder_digest(published[0].parent)
 
     result = run_fintech("build", "--source", str(bad), "--backend", warehouse_url(published[0]))
 
     if code == 2:
         assert str(bad) in result.stderr  # the contract's report names the file
-    _assert_refused(result, code, expected_words, published)
+    _assert_refused(result, code, expected_words, published, before)
 
 
 def test_report_shows_at_most_five_offending_lines(tmp_path):
@@ -213,13 +220,14 @@ def test_the_same_refusals_on_sqlite(case, published_sqlite, tmp_path):
     bad = tmp_path / f"{case}.csv"
     make(bad)
     target, digest = published_sqlite
+    before = folder_digest(target.parent)
 
     result = run_fintech("build", "--source", str(bad), "--backend", f"sqlite://{target}")
 
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert all(w in result.stderr for w in words), result.stderr
-    assert file_digest(target) == digest and list(target.parent.iterdir()) == [target]
+    assert file_digest(target) == digest and folder_digest(target.parent) == before
 
 
 @pytest.mark.parametrize("change", ["valid rows", "a bad value, same size and time"])
