@@ -229,6 +229,19 @@ def _lorenz_steps(tables: Tables) -> ir.Table:
     )
 
 
+def _lorenz_ends(tables: Tables) -> ir.Table:
+    """One row: does the curve run from (0, 0) to (1, 1)? A portfolio whose balances total 0 has no curve
+    (every share after the origin null, as its Gini and shares): nothing to check then."""
+    curve = tables["kpi_lorenz_curve"]
+    ends = curve.aggregate(
+        first=curve.balance_share.min(where=curve.population_share == 0),
+        last=curve.balance_share.max(where=curve.population_share == 1),
+        defined=curve.balance_share.count(where=curve.population_share > 0),
+    )
+    return ends.select(starts_at_0=(ends.first == 0).fill_null(False),
+                       ends_at_1=((ends.last == 1) | (ends.defined == 0)).fill_null(False))
+
+
 KPI = Suite("kpi", [
     Target("kpi_wealth_concentration", [
         E.ExpectTableRowCountToEqual(value=1),
@@ -256,10 +269,14 @@ KPI = Suite("kpi", [
     Target("kpi_lorenz_curve", [
         E.ExpectColumnMinToBeBetween(column="population_share", min_value=0, max_value=0),
         E.ExpectColumnMaxToBeBetween(column="population_share", min_value=1, max_value=1),
-        E.ExpectColumnMinToBeBetween(column="balance_share", min_value=0, max_value=0),
-        E.ExpectColumnMaxToBeBetween(column="balance_share", min_value=1, max_value=1),
         _between("balance_share", 0, 1),
     ]),
+    Target("kpi_lorenz_curve_ends", [
+        E.ExpectColumnValuesToBeInSet(column="starts_at_0", value_set=[True]),
+        E.ExpectColumnValuesToNotBeNull(column="starts_at_0"),
+        E.ExpectColumnValuesToBeInSet(column="ends_at_1", value_set=[True]),
+        E.ExpectColumnValuesToNotBeNull(column="ends_at_1"),
+    ], view=_lorenz_ends, reads=("kpi_lorenz_curve",)),
     Target("kpi_lorenz_curve_is_monotone", [
         _between("population_step", 0, strict_low=True),
         _between("balance_step", 0),

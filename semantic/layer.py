@@ -119,12 +119,14 @@ class SemanticLayer:
                                   distribution.deciles)
 
     def lorenz(self, where: Mapping | None = None, points: int = 1001) -> pd.DataFrame:
-        """The Lorenz curve of the filtered balances: at most `points` points from (0, 0) to (1, 1)."""
+        """The Lorenz curve of the filtered balances: at most `points` points from (0, 0) to (1, 1); no points
+        when no account passes the filters or their balances total 0."""
         if points < 2:
             raise QueryError("a Lorenz curve needs at least 2 points")
         curve = self._from_summary(self._summary(Request.of((), where=where).where, lorenz_points=points),
                                    ("lorenz",), distribution.lorenz_curve)
-        return curve.iloc[0:0] if len(curve) == 1 else curve  # only the origin: no accounts, no curve
+        # only the origin (no accounts), or balances that total 0 (every share null): no curve
+        return curve.iloc[0:0] if curve.balance_share.iloc[1:].isna().all() else curve
 
     def _summary(self, where: tuple, by: Sequence[str] = (), lorenz_points: int = 1001) -> pa.Table:
         """`balance_summary` of the accounts passing `where`, fetched once for the last few filters."""

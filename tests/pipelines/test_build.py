@@ -122,3 +122,34 @@ def test_a_kill_midway_leaves_the_published_warehouse_identical(published, gener
 def _beside(target) -> list[str]:
     """What lies beside a published warehouse file but the file and its validation reports."""
     return sorted(p.name for p in target.parent.iterdir() if p.name not in {target.name, f"{target.name}.validation"})
+
+
+def test_a_portfolio_whose_balances_total_zero_publishes_with_null_shares(tmp_path):
+    """Zero balances are valid data: the gate passes, the undefined figures are null, not errors or 0/0."""
+    import csv
+
+    import semantic
+
+    with SAMPLE_CSV.open(newline="") as f:
+        rows = list(csv.reader(f))
+    balance = rows[0].index("Account Activity.balance")
+    for row in rows[1:]:
+        row[balance] = "0"
+    source = tmp_path / "zero.csv"
+    with source.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    target = tmp_path / "w.duckdb"
+    result = run_fintech("build", "--source", str(source), "--backend", warehouse_url(target))
+    assert result.returncode == 0, result.stderr[-2000:]
+
+    sl = semantic.connect(warehouse_url(target))
+    try:
+        row = sl.query(["total_balance", "top_10_share", "gini", "avg_balance", "balance_weighted_rate"]).iloc[0]
+        assert row.total_balance == 0 and row.avg_balance == 0
+        assert row[["top_10_share", "gini", "balance_weighted_rate"]].isna().all()
+        assert sl.lorenz().empty  # no curve: the dashboard says "Not enough data"
+        assert list(sl.deciles().total_balance) == [0.0] * 10
+    finally:
+        sl.close()
+    shown = run_fintech("query", "top_10_share", "gini", "--backend", warehouse_url(target))
+    assert shown.returncode == 0 and "-" in shown.stdout, shown.stderr
