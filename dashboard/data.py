@@ -185,11 +185,7 @@ def _build_marker(warehouse: Warehouse) -> dict | None:
 
 def validation_report() -> tuple[dict | None, bool]:
     """(this build's validation summary or None, whether a report of this warehouse exists at all)."""
-    from dashboard.components.quality import load_summary, this_build
-
-    url = _warehouse()[0]
-    summary = load_summary(backends.reports_dir(url) / "summary.json")
-    return this_build(summary, (build_marker() or {}).get("build_id")), summary is not None
+    return backends.validation_report(_warehouse()[0], (build_marker() or {}).get("build_id"))
 
 
 def staleness_notice() -> str | None:

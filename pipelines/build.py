@@ -54,7 +54,7 @@ def build(source: Path, url: str, echo: Callable[[str], None] = print, memory: s
         target.check_target(url, source)  # again under the lock: another build may have just published
         if backends.storage(url) == "parquet":
             target.claim_directory(url_path(url))
-        marker = _marker(source, _published_build(url))
+        marker = _marker(source, backends.published_build_id(url))
         echo(f"building {len(MODELS)} tables from {source} into {masked_url(url)} (build {marker['build_id']})")
         publication = publish.begin(url, marker["build_id"])
         try:
@@ -75,21 +75,6 @@ def _marker(source: Path, previous: str | None) -> dict:
     """The build marker row (semantic.backends.MARKER_TABLE): what a later build or report checks."""
     return {"build_id": uuid.uuid4().hex, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "contract_version": CONTRACT_VERSION, "source": source.name, "previous_build_id": previous or ""}
-
-
-def _published_build(url: str) -> str | None:
-    """The build id of the warehouse published at `url` now, if any."""
-    if not backends.exists(url):
-        return None
-    return backends.version(url) if backends.storage(url) == "server" else _marker_id(url)
-
-
-def _marker_id(url: str) -> str | None:
-    con = backends.open_warehouse(url)
-    try:
-        return (backends.build_marker(con) or {}).get("build_id")
-    finally:
-        con.disconnect()
 
 
 def _write_report(runs, url: str, marker: dict, echo: Callable[[str], None]) -> None:

@@ -15,6 +15,7 @@ the next build clears what a killed one left behind.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from pathlib import Path
 import ibis.expr.types as ir
 import sqlglot as sg
 
+from pipelines.target import alive
 from semantic import backends
 from semantic.config import backend_name, masked_url, url_path
 
@@ -66,8 +68,9 @@ class ScratchFile:
 
     def discard(self) -> None:
         self.con.disconnect()
-        for leftover in (self.scratch, self.scratch.with_name(self.scratch.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+        # the file and what its engine keeps beside it (DuckDB's .wal and .tmp, SQLite's -journal, -wal, -shm)
+        for leftover in self.scratch.parent.glob(f"{self.scratch.name}*"):
+            shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
 
 
 class VersionSchema:
@@ -139,7 +142,7 @@ class ParquetVersion:
         self.root = path.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         for version in self._versions():  # a killed build's unfinished version
-            if not (version / self.COMPLETE).exists() and not _alive(int(version.name.rsplit("-", 1)[1])):
+            if not (version / self.COMPLETE).exists() and not alive(int(version.name.rsplit("-", 1)[1])):
                 shutil.rmtree(version, ignore_errors=True)
         self.version = self.root / f"v{time.time_ns()}-{os.getpid()}"
         self.version.mkdir()
@@ -182,16 +185,6 @@ def _fsync(path: Path) -> None:
 def _remove_dead_scratch(paths) -> None:
     """What builds that were killed left behind (their process is gone)."""
     for path in paths:
-        pid = path.name.rsplit(SCRATCH_MARK, 1)[1].split(".")[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        pid = re.match(r"\d*", path.name.rsplit(SCRATCH_MARK, 1)[1]).group()  # `<pid>`, `<pid>.wal`, `<pid>-journal`
+        if pid and not alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

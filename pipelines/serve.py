@@ -9,7 +9,6 @@ command that rebuilds it.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -57,7 +56,7 @@ def serve(url: str, port: int, basic_auth: bool = False) -> int:
     notice = backends.staleness_notice(url)
     if notice:
         print(f"fintech serve: note: {notice}", file=sys.stderr, flush=True)
-    if not _validated(url):
+    if backends.validation_report(url, backends.published_build_id(url))[0] is None:
         subprocess.call([*fintech, "validate"], env=env)  # a failure shows as the dashboard's badge
     print(f"serving the dashboard on http://localhost:{port}/app (backend {config.masked_url(url)})", flush=True)
     command = panel_serve_command(port)
@@ -65,23 +64,3 @@ def serve(url: str, port: int, basic_auth: bool = False) -> int:
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:
         return 0
-
-
-def _validated(url: str) -> bool:
-    """Has this build of the warehouse a validation report? (Builds write one; older warehouses may not.)"""
-    try:
-        summary = json.loads((backends.reports_dir(url) / "summary.json").read_text())
-    except (OSError, ValueError):
-        return False
-    return summary.get("build_id") is not None and summary.get("build_id") == _build_id(url)
-
-
-def _build_id(url: str) -> str | None:
-    try:
-        con = backends.open_warehouse(url)
-    except Exception:  # the dashboard will say what is wrong with it
-        return None
-    try:
-        return (backends.build_marker(con) or {}).get("build_id")
-    finally:
-        con.disconnect()

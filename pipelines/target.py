@@ -120,7 +120,7 @@ def _acquire_file_lock(path: Path, holder: dict, wait: float, echo, url: str) ->
             os.close(fd)
             continue
         left = _read_holder(path)
-        if left and not _alive(left.get("pid"), left.get("host")):
+        if left and not _left_alive(left):
             echo(f"cleared the lock left by a build that is no longer running: {_describe(left)}")
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(holder) + "\n").encode(), 0)
@@ -141,9 +141,14 @@ def _describe(holder: dict | None) -> str:
             f"from {holder.get('source')}")
 
 
-def _alive(pid, host) -> bool:
-    if host != socket.gethostname() or not isinstance(pid, int):
-        return True  # cannot tell: the lock itself said it was free
+def _left_alive(holder: dict) -> bool:
+    """Is the build a lock file names still running? (Another host's: cannot tell, assumed so.)"""
+    pid = holder.get("pid")
+    return holder.get("host") != socket.gethostname() or not isinstance(pid, int) or alive(pid)
+
+
+def alive(pid: int) -> bool:
+    """Is process `pid` running (on this host)?"""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -162,9 +167,10 @@ def _advisory_lock(url: str, holder: dict, wait: float, echo):
     """A session advisory lock on its own connection: the server releases it when that connection drops."""
     con = backends.connect_engine(url)
     try:
-        _fetch_one(con, f"SELECT set_config('application_name', '{_APPLICATION} pid {int(holder['pid'])}', false)")
+        name = f"{_APPLICATION} pid {int(holder['pid'])}"
+        backends.fetch_one(con, f"SELECT set_config('application_name', '{name}', false)")
         deadline, said = time.monotonic() + wait, False
-        while not _fetch_one(con, f"SELECT pg_try_advisory_lock({_ADVISORY_KEY})"):
+        while not backends.fetch_one(con, f"SELECT pg_try_advisory_lock({_ADVISORY_KEY})"):
             other = _advisory_holder(con)
             if time.monotonic() >= deadline:
                 raise BuildBusy(f"another build is publishing to {masked_url(url)}: {other}; "
@@ -179,20 +185,13 @@ def _advisory_lock(url: str, holder: dict, wait: float, echo):
 
 
 def _advisory_holder(con) -> str:
-    row = _fetch_one(con, "SELECT a.application_name || ', started ' || to_char(a.backend_start AT TIME ZONE 'UTC', "
-                          "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                          f"WHERE l.locktype = 'advisory' AND l.granted AND l.objid = {_ADVISORY_KEY % 2**32} "
-                          "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+    row = backends.fetch_one(con, (
+        "SELECT a.application_name || ', started ' || "
+        "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        f"WHERE l.locktype = 'advisory' AND l.granted AND l.objid = {_ADVISORY_KEY % 2**32} "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
     return row or "a build whose session this role cannot see"
-
-
-def _fetch_one(con, sql: str):
-    cursor = con.raw_sql(sql)
-    try:
-        row = cursor.fetchone()
-    finally:
-        cursor.close()
-    return row[0] if row else None
 
 
 def _now() -> str:

@@ -15,6 +15,7 @@ tables and never asks which kind it got.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -110,11 +111,30 @@ def version(url: str):
         return stat.st_ino, stat.st_mtime_ns
     if kind == "parquet":
         return str(published_version(url).resolve())
-    con = connect_engine(url, read_only=True)
+    return published_build_id(url)
+
+
+def published_build_id(url: str) -> str | None:
+    """The build id in the marker of the warehouse published at `url` now; None when there is none."""
+    if not exists(url):
+        return None
+    con = open_warehouse(url)
     try:
         return (build_marker(con) or {}).get("build_id")
     finally:
         con.disconnect()
+
+
+def validation_report(url: str, build_id: str | None) -> tuple[dict | None, bool]:
+    """(the validation summary of build `build_id` of the warehouse at `url`, or None; whether a report of
+    that warehouse exists at all). A report of another build, or another warehouse, is never this one's."""
+    try:
+        summary = json.loads((reports_dir(url) / "summary.json").read_text())
+    except (OSError, ValueError):
+        return None, False
+    if not isinstance(summary, dict):
+        return None, False
+    return (summary if build_id is not None and summary.get("build_id") == build_id else None), True
 
 
 def staleness_notice(url: str) -> str | None:
@@ -259,13 +279,14 @@ def open_warehouse(url: str, read_only: bool = True):
         # through the marker view, first on the search path (kept until the build after the next one)
         marker = build_marker(con)
         schema = version_schema(marker["build_id"]) if marker and marker.get("build_id") else None
-        if schema and _fetch_one(con, f"SELECT has_schema_privilege('{schema}', 'USAGE')"):
+        if schema and fetch_one(con, f"SELECT has_schema_privilege('{schema}', 'USAGE')"):
             con.raw_sql(f'SET search_path TO "{schema}"')
         # else: a role not granted the build schemas (README) reads the views, which follow each publish
     return con
 
 
-def _fetch_one(con, sql: str):
+def fetch_one(con, sql: str):
+    """The first value of the first row of raw SQL on an Ibis connection (None without rows)."""
     cursor = con.raw_sql(sql)
     try:
         row = cursor.fetchone()

@@ -35,6 +35,17 @@ def build_warehouse(csv: Path, target: Path) -> Path:
     return target
 
 
+def accounts_in(url: str) -> int:
+    """The accounts of the warehouse at `url`, as a reader opening it now counts them."""
+    import semantic
+
+    sl = semantic.connect(url)
+    try:
+        return int(sl.query(["accounts"]).accounts[0])
+    finally:
+        sl.close()
+
+
 def read_tables(path: Path) -> dict[str, pd.DataFrame]:
     """Every table of a warehouse file, rows in a stable order."""
     con = ibis.duckdb.connect(str(path), read_only=True)

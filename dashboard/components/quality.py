@@ -6,29 +6,11 @@ for another build, or another warehouse, is never shown as this one's.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pandas as pd
 import panel as pn
 
 NOT_VALIDATED = "Not validated since this build"
 NO_RUN = "No validation run yet"
-
-
-def load_summary(path: Path) -> dict | None:
-    try:
-        summary = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return None
-    return summary if isinstance(summary, dict) else None
-
-
-def this_build(summary: dict | None, build_id: str | None) -> dict | None:
-    """`summary` when it reports on the build `build_id`, else None."""
-    if summary is None or build_id is None or summary.get("build_id") != build_id:
-        return None
-    return summary
 
 
 def badge_text(summary: dict | None, any_report: bool = False) -> str:

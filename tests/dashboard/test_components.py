@@ -85,19 +85,26 @@ def test_net_contributions_sorted_descending(dashboard_env):
 
 
 def test_quality_badge(tmp_path):
-    from dashboard.components.quality import badge_text, load_summary, this_build
+    import json
+
+    from dashboard.components.quality import badge_text
+    from semantic.backends import validation_report
 
     assert badge_text(None) == "No validation run yet"
     assert badge_text(None, any_report=True) == "Not validated since this build"
     assert badge_text({"success": False}) == "Validation failed"
     assert badge_text({"success": True}) == ""
-    assert load_summary(tmp_path / "missing.json") is None
-    (tmp_path / "list.json").write_text("[1, 2]")
-    assert load_summary(tmp_path / "list.json") is None
+    url = f"duckdb://{tmp_path / 'w.duckdb'}"
+    reports = tmp_path / "w.duckdb.validation"
+    assert validation_report(url, "b1") == (None, False)
+    reports.mkdir()
+    for text in ("[1, 2]", "{not json"):
+        (reports / "summary.json").write_text(text)
+        assert validation_report(url, "b1") == (None, False)
     report = {"build_id": "b1", "success": True}
-    assert this_build(report, "b1") is report
-    assert this_build(report, "b2") is None and this_build(report, None) is None
-    assert this_build({"success": True}, None) is None
+    (reports / "summary.json").write_text(json.dumps(report))
+    assert validation_report(url, "b1") == (report, True)
+    assert validation_report(url, "b2") == (None, True) and validation_report(url, None) == (None, True)
 
 
 def test_catalog_lists_every_metric_with_its_sql(dashboard_env):

@@ -26,10 +26,11 @@ from hypothesis import strategies as st
 
 from tests import reference
 from tests.compare import assert_frames_close
-from tests.conftest import SAMPLE_CSV, read_tables, warehouse_url
+from tests.conftest import read_tables, warehouse_url
 from tests.pipelines.test_contract import (
     AMOUNT_LISTS,
     DATES,
+    HEADER,
     INTEGER_COLUMNS,
     MONEY_COLUMNS,
     NON_FINITE,
@@ -37,11 +38,10 @@ from tests.pipelines.test_contract import (
     contract,
     refused_at,
 )
+from tests.pipelines.test_contract import ROWS as SAMPLE_ROWS
 from tests.spec import ACTIVITY_METRICS, CATEGORY_DIMENSIONS, MODEL_TABLES, SNAPSHOT_METRICS
 
-with SAMPLE_CSV.open(newline="") as _sample:
-    HEADER, *_ROWS = list(csv.reader(_sample))
-ROWS = _ROWS[:20]
+ROWS = SAMPLE_ROWS[:20]
 
 RATE = "Loan Application Summary.interest_rate"
 IN_SET_TEXT = ["Customer Profile.risk_tolerance", "Account Activity.account_type",

@@ -13,9 +13,8 @@ import time
 
 import pytest
 
-import semantic
 from pipelines.target import lock_path
-from tests.conftest import ROOT, run_fintech
+from tests.conftest import ROOT, accounts_in, run_fintech
 
 ROWS = 20_000  # a build of a few seconds: long enough to be caught holding its lock
 
@@ -45,14 +44,6 @@ def _wait_until_locked(build: subprocess.Popen, url: str) -> None:
         assert json.loads(lock_path(url).read_text())["pid"] == build.pid
 
 
-def _accounts(url: str) -> int:
-    sl = semantic.connect(url)
-    try:
-        return int(sl.query(["accounts"]).accounts[0])
-    finally:
-        sl.close()
-
-
 def test_a_second_build_is_refused_naming_the_first(target_url, generate_csv):
     big, small = generate_csv(ROWS, 5), generate_csv(1_003, 7)
     first = _start_build(big, target_url)
@@ -63,7 +54,7 @@ def test_a_second_build_is_refused_naming_the_first(target_url, generate_csv):
     assert "another build is publishing to" in second.stderr and f"pid {first.pid}" in second.stderr
     assert "Traceback" not in second.stderr
     assert first.returncode == 0, err
-    assert _accounts(target_url) == ROWS  # the first build's warehouse, whole
+    assert accounts_in(target_url) == ROWS  # the first build's warehouse, whole
 
 
 def test_a_build_that_waits_publishes_after_the_other(target_url, generate_csv):
@@ -74,7 +65,7 @@ def test_a_build_that_waits_publishes_after_the_other(target_url, generate_csv):
     first.communicate(timeout=300)
     assert first.returncode == 0 and second.returncode == 0, second.stderr
     assert "waiting for the other build" in second.stdout and f"pid {first.pid}" in second.stdout
-    assert _accounts(target_url) == 1_003  # published last, after the first: neither was lost silently
+    assert accounts_in(target_url) == 1_003  # published last, after the first: neither was lost silently
 
 
 def test_a_lock_left_by_a_killed_build_is_cleared(target_url, generate_csv):
@@ -92,4 +83,4 @@ def test_a_lock_left_by_a_killed_build_is_cleared(target_url, generate_csv):
     if not target_url.startswith("postgres"):
         assert f"cleared the lock left by a build that is no longer running: pid {first.pid}" in result.stdout
         assert not lock_path(target_url).exists()
-    assert _accounts(target_url) == 1_003
+    assert accounts_in(target_url) == 1_003

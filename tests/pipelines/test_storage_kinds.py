@@ -19,7 +19,7 @@ import pytest
 import semantic
 from semantic import backends
 from semantic.config import url_path
-from tests.conftest import ROOT, run_fintech
+from tests.conftest import ROOT, accounts_in, run_fintech
 from tests.pipelines.test_target import tree_digest
 from tests.spec import PUBLISHED_TABLES
 
@@ -70,14 +70,6 @@ def leftovers(url: str) -> list[str]:
     finally:
         con.disconnect()
     return sorted(schemas)[2:] if len(schemas) > 2 else []  # the published build and the one before it stay
-
-
-def _accounts(url: str) -> int:
-    sl = semantic.connect(url)
-    try:
-        return int(sl.query(["accounts"]).accounts[0])
-    finally:
-        sl.close()
 
 
 def _build(source, url):
@@ -137,7 +129,7 @@ def test_a_kill_at_any_point_leaves_one_whole_warehouse(url, generate_csv, tmp_p
             assert set(con.list_tables()) == PUBLISHED_TABLES, f"trial {trial}: {sorted(con.list_tables())}"
         finally:
             con.disconnect()
-        found = _accounts(url)
+        found = accounts_in(url)
         assert found in (accounts[current], accounts[building]), f"trial {trial}: {found} accounts"
         assert not finished or found == accounts[building]
         outcomes.append("new" if found == accounts[building] else "previous")
@@ -148,7 +140,7 @@ def test_a_kill_at_any_point_leaves_one_whole_warehouse(url, generate_csv, tmp_p
           f"{outcomes.count('new')} the new one (build {seconds:.1f} s)")
 
     _build(extracts[1 - current], url)  # no cleanup by hand: the next build clears what the kills left
-    assert _accounts(url) == accounts[1 - current]
+    assert accounts_in(url) == accounts[1 - current]
     assert leftovers(url) == []
 
 
@@ -161,6 +153,6 @@ def test_a_reader_keeps_its_version_through_a_rebuild(url, generate_csv):
         # a question this reader never asked: computed now, on the version it opened
         assert int(reader.query(["customers"]).customers[0]) == 1_003
         assert reader.query(["total_balance"], by=["region"]).shape[0] > 0
-        assert _accounts(url) == 1_500  # a reader opened now sees the new build
+        assert accounts_in(url) == 1_500  # a reader opened now sees the new build
     finally:
         reader.close()
