@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from pipelines import build as build_module
 from semantic.models.registry import MODELS
-from tests.conftest import ROOT, SAMPLE_CSV, file_digest, read_tables, run_fintech, warehouse_url
+from tests.conftest import SAMPLE_CSV, file_digest, read_tables, run_fintech, warehouse_url
 from tests.spec import MODEL_TABLES, PUBLISHED_TABLES
 
 TABLE_NAMES = list(MODEL_TABLES)
@@ -92,31 +90,6 @@ def test_a_failure_midway_leaves_the_published_warehouse_identical(published, mo
     assert sorted(after) == sorted(contents)
     assert all(after[name].equals(frame) for name, frame in contents.items())
     assert _beside(target) == []  # the scratch file was removed
-
-
-@pytest.mark.slow
-def test_a_kill_midway_leaves_the_published_warehouse_identical(published, generate_csv):
-    target, digest, contents = published
-    big = generate_csv(300_000, 3)
-    command = [sys.executable, "-m", "pipelines", "build", "--source", str(big), "--backend", warehouse_url(target)]
-    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as build:
-        for line in build.stdout:  # wait until tables are being written into the scratch file
-            if line.strip().startswith("stg_fintech_data"):
-                break
-        build.send_signal(signal.SIGKILL)
-        build.wait(timeout=60)
-    assert build.returncode == -signal.SIGKILL
-
-    assert file_digest(target) == digest
-    after = read_tables(target)
-    assert all(after[name].equals(frame) for name, frame in contents.items())
-    assert _beside(target), "the killed build should have left its scratch file"
-
-    # The next build cleans up after the killed one and publishes.
-    time.sleep(0.1)
-    result = run_fintech("build", "--source", str(SAMPLE_CSV), "--backend", warehouse_url(target))
-    assert result.returncode == 0, result.stderr
-    assert _beside(target) == []
 
 
 def _beside(target) -> list[str]:

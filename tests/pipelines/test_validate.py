@@ -6,12 +6,19 @@ import json
 import shutil
 
 import duckdb
+import pytest
 
 from tests.conftest import SAMPLE_CSV, build_warehouse, run_fintech, warehouse_url
 
 
-def test_a_good_warehouse_passes_and_writes_docs_and_summary(tmp_path):
-    target = build_warehouse(SAMPLE_CSV, tmp_path / "fintech.duckdb")
+@pytest.fixture(scope="module")
+def sample_warehouse(tmp_path_factory):
+    """The sample built once for the tests that only read it (or copy it)."""
+    return build_warehouse(SAMPLE_CSV, tmp_path_factory.mktemp("validated") / "fintech.duckdb")
+
+
+def test_a_good_warehouse_passes_and_writes_docs_and_summary(sample_warehouse, tmp_path):
+    target = sample_warehouse
     out = tmp_path / "validation"
     result = run_fintech("validate", "--backend", warehouse_url(target), "--out", str(out))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -27,8 +34,8 @@ def test_a_good_warehouse_passes_and_writes_docs_and_summary(tmp_path):
     assert 'href="core.dim_customer.html"' in (out / "docs" / "index.html").read_text()
 
 
-def test_a_warehouse_tampered_with_after_publishing_fails(tmp_path):
-    target = build_warehouse(SAMPLE_CSV, tmp_path / "fintech.duckdb")
+def test_a_warehouse_tampered_with_after_publishing_fails(sample_warehouse, tmp_path):
+    target = sample_warehouse
     tampered = tmp_path / "tampered.duckdb"
     shutil.copy(target, tampered)
     con = duckdb.connect(str(tampered))
@@ -79,11 +86,10 @@ def test_each_warehouse_keeps_its_own_report(tmp_path, generate_csv):
         "staging", "core", "kpi"]
 
 
-def test_data_docs_render_offline(tmp_path):
+def test_data_docs_render_offline(sample_warehouse):
     import re
 
-    build_warehouse(SAMPLE_CSV, tmp_path / "fintech.duckdb")
-    docs = tmp_path / "fintech.duckdb.validation" / "docs"
+    docs = sample_warehouse.parent / "fintech.duckdb.validation" / "docs"
     pages = sorted(docs.glob("*.html"))
     assert len(pages) >= 10
     for page in pages:
@@ -114,8 +120,8 @@ def test_the_dashboard_shows_only_its_own_build_s_report(tmp_path, monkeypatch):
     data.reset()
 
 
-def test_a_report_never_overwrites_files_it_did_not_write(tmp_path):
-    target = build_warehouse(SAMPLE_CSV, tmp_path / "fintech.duckdb")
+def test_a_report_never_overwrites_files_it_did_not_write(sample_warehouse, tmp_path):
+    target = sample_warehouse
     theirs = tmp_path / "theirs"
     theirs.mkdir()
     (theirs / "summary.json").write_text('{"mine": true}')
