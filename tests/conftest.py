@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -100,11 +101,24 @@ def dataset(request, generate_csv, tmp_path_factory):
     return csv, build_warehouse(csv, target)
 
 
+@pytest.fixture(scope="session")
+def published_sample(tmp_path_factory):
+    """The sample built once by `fintech build` (with its report), and its contents."""
+    target = build_warehouse(SAMPLE_CSV, tmp_path_factory.mktemp("published") / "warehouse" / "fintech.duckdb")
+    return target, read_tables(target)
+
+
 @pytest.fixture
-def published(tmp_path):
-    """A warehouse published from the sample in a fresh folder, with its digest and contents."""
-    target = build_warehouse(SAMPLE_CSV, tmp_path / "warehouse" / "fintech.duckdb")
-    return target, file_digest(target), read_tables(target)
+def published(published_sample, tmp_path):
+    """A warehouse published from the sample in a fresh folder (a copy of the one built once: the same
+    bytes, marker and report), with its digest and contents."""
+    built, contents = published_sample
+    target = tmp_path / "warehouse" / built.name
+    target.parent.mkdir(parents=True)
+    shutil.copy2(built, target)
+    report = built.with_name(f"{built.name}.validation")
+    shutil.copytree(report, target.with_name(report.name))
+    return target, file_digest(target), {name: frame.copy() for name, frame in contents.items()}
 
 
 @pytest.fixture(scope="session")

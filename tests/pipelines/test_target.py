@@ -200,3 +200,26 @@ def test_reading_commands_refuse_what_is_not_a_warehouse(tmp_path):
         assert found[url] in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert tree_digest(tmp_path) == before
 
+
+
+def test_a_postgres_database_is_written_only_where_it_holds_no_one_else_s_tables(postgres_database):
+    import psycopg
+
+    theirs, shared = postgres_database("foreign_tables"), postgres_database("shared_database")
+    for url, statement in ((theirs, "CREATE TABLE dim_customer (customer_id int); INSERT INTO dim_customer VALUES (7)"),
+                           (shared, "CREATE TABLE notes (text text); INSERT INTO notes VALUES ('mine')")):
+        with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as con:
+            con.execute(statement)
+
+    refused = run_fintech("build", "--backend", theirs)
+    assert refused.returncode == 2, refused.stderr
+    assert "tables named like this warehouse's (dim_customer)" in refused.stderr and "Traceback" not in refused.stderr
+    published = run_fintech("build", "--backend", shared)  # beside someone's unrelated table: allowed
+    assert published.returncode == 0, published.stderr[-2000:]
+
+    for url, table, expected in ((theirs, "dim_customer", [(7,)]), (shared, "notes", [("mine",)])):
+        with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as con:
+            assert con.execute(f"SELECT * FROM {table}").fetchall() == expected  # untouched
+            schemas = [r[0] for r in con.execute("SELECT schema_name FROM information_schema.schemata "
+                                                 "WHERE schema_name LIKE 'fintech%'").fetchall()]
+            assert len(schemas) == (0 if url == theirs else 1)
