@@ -102,10 +102,10 @@ class VersionSchema:
                                  "WHERE table_schema = current_schema()"))
         with self.con.begin() as cursor:
             for name in self.saved:
-                kind = {"VIEW": "VIEW", "BASE TABLE": "TABLE"}.get(views.get(name))
-                if kind:
-                    cursor.execute(f"DROP {kind} {self._quoted(name)}")
-                cursor.execute(f"CREATE VIEW {self._quoted(name)} AS SELECT * FROM "
+                if views.get(name) == "BASE TABLE":
+                    cursor.execute(f"DROP TABLE {self._quoted(name)}")
+                # replaced, not dropped: views that others built on ours keep working
+                cursor.execute(f"CREATE OR REPLACE VIEW {self._quoted(name)} AS SELECT * FROM "
                                f"{self._quoted(self.schema)}.{self._quoted(name)}")
         self._drop_versions(keep={self.schema, self.replaced})  # older ones: no session opened since reads them
         self.con.disconnect()
