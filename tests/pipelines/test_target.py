@@ -216,10 +216,16 @@ def test_a_postgres_database_is_written_only_where_it_holds_no_one_else_s_tables
     assert "tables named like this warehouse's (dim_customer)" in refused.stderr and "Traceback" not in refused.stderr
     published = run_fintech("build", "--backend", shared)  # beside someone's unrelated table: allowed
     assert published.returncode == 0, published.stderr[-2000:]
+    with psycopg.connect(shared.replace("postgres://", "postgresql://", 1), autocommit=True) as con:
+        con.execute("CREATE VIEW my_report AS SELECT count(*) AS n FROM int_customer_account_metrics")
+    rebuilt = run_fintech("build", "--source", str(SAMPLE_CSV), "--backend", shared)
+    assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]  # a view built on ours does not stop a publish
+    with psycopg.connect(shared.replace("postgres://", "postgresql://", 1), autocommit=True) as con:
+        assert con.execute("SELECT n FROM my_report").fetchall() == [(1_000,)]
 
     for url, table, expected in ((theirs, "dim_customer", [(7,)]), (shared, "notes", [("mine",)])):
         with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as con:
             assert con.execute(f"SELECT * FROM {table}").fetchall() == expected  # untouched
             schemas = [r[0] for r in con.execute("SELECT schema_name FROM information_schema.schemata "
                                                  "WHERE schema_name LIKE 'fintech%'").fetchall()]
-            assert len(schemas) == (0 if url == theirs else 1)
+            assert len(schemas) == (0 if url == theirs else 2)  # the published build and the one before
