@@ -21,7 +21,7 @@ import ibis
 import ibis.expr.types as ir
 from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
 
-from expectations import GateFailure
+from expectations import REPORT_KIND, GateFailure, ReportRefused, claim_reports_dir
 from expectations.docs_assets import make_offline
 from expectations.suites import Suite, Tables, Target
 from semantic import backends
@@ -236,29 +236,6 @@ def report(runs: list[SuiteRun]) -> str:
     return "\n".join(lines)
 
 
-REPORT_KIND = "fintech validation report"
-
-
-class ReportRefused(ValueError):
-    """The report's directory holds files this product did not write: nothing is written there."""
-
-
-def _claim(out: Path) -> None:
-    """`out` is new, empty, or holds a report of ours: never write over files someone else made."""
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise ReportRefused(f"{out} exists and is not a directory")
-    summary = out / "summary.json"
-    try:
-        ours = json.loads(summary.read_text()).get("kind") == REPORT_KIND
-    except (OSError, ValueError, AttributeError):
-        ours = False
-    if not ours and any(out.iterdir()):
-        raise ReportRefused(f"{out} holds files that are not a validation report of this product: choose another "
-                            "--out directory")
-
-
 def write_results(runs: list[SuiteRun], out: Path, backend: str, build: dict | None = None) -> Path:
     """GX Data Docs (static HTML, one page per suite and an index) and `summary.json` under `out`.
 
@@ -268,7 +245,7 @@ def write_results(runs: list[SuiteRun], out: Path, backend: str, build: dict | N
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
-    _claim(out)
+    claim_reports_dir(out)
     docs = out / "docs"
     docs.mkdir(parents=True, exist_ok=True)
     # one view for every page: its Jinja environment compiles each template once (one per page took 1 s)

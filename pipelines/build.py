@@ -20,6 +20,7 @@ from pathlib import Path
 
 import ibis
 
+from expectations import claim_reports_dir
 from pipelines import publish, target
 from pipelines.contract import check_staged
 from pipelines.load import check_header, confirm_unchanged, fingerprint, load_raw, numbered_raw
@@ -50,6 +51,7 @@ def build(source: Path, url: str, echo: Callable[[str], None] = print, memory: s
     source = Path(source)
     check_header(source)
     target.check_target(url, source)
+    claim_reports_dir(backends.reports_dir(url))  # ReportRefused: someone's files where the report goes
     with target.build_lock(url, source, wait=wait, echo=echo):
         target.check_target(url, source)  # again under the lock: another build may have just published
         if backends.storage(url) == "parquet":
@@ -66,8 +68,8 @@ def build(source: Path, url: str, echo: Callable[[str], None] = print, memory: s
         except BaseException:
             publication.discard()
             raise
-    echo(f"published {len(built)} tables to {masked_url(url)}")
-    _write_report(gate.runs, url, marker, echo)
+        echo(f"published {len(built)} tables to {masked_url(url)}")
+        _write_report(gate.runs, url, marker, echo)  # under the lock: the report of the build just published
     return built
 
 
@@ -79,7 +81,8 @@ def _marker(source: Path, previous: str | None) -> dict:
 
 def _write_report(runs, url: str, marker: dict, echo: Callable[[str], None]) -> None:
     """The gate's runs as this warehouse's validation report and Data Docs (what `fintech validate` writes)."""
-    from expectations.gate import ReportRefused, write_results
+    from expectations import ReportRefused
+    from expectations.gate import write_results
 
     try:
         summary = write_results(runs, backends.reports_dir(url), masked_url(url), marker)

@@ -100,10 +100,11 @@ def _generate(args) -> int:
 
 
 def _build(args) -> int:
-    from expectations import GateFailure
+    from expectations import GateFailure, ReportRefused
     from pipelines.build import BuildError, build
     from pipelines.contract import ContractViolation
     from pipelines.target import BuildBusy, TargetRefused
+    from semantic.backends import UnsupportedBackend
 
     url = config.backend_url(args.backend)
     source = args.source or config.default_source()
@@ -115,6 +116,9 @@ def _build(args) -> int:
         return EXIT_REFUSED
     except TargetRefused as e:
         _error(f"build: {config.masked_url(str(e))}")
+        return EXIT_REFUSED
+    except (ReportRefused, UnsupportedBackend) as e:
+        _error(f"build: refused: {config.masked_url(str(e))}\nnothing was built")
         return EXIT_REFUSED
     except BuildBusy as e:
         _error(f"build: {config.masked_url(str(e))}\nnothing was built; the published warehouse is unchanged")
@@ -161,6 +165,7 @@ def _serve(args) -> int:
 
 def _query(args) -> int:
     import semantic
+    from semantic.backends import UnsupportedBackend
     from semantic.query import QueryError
 
     by = [name for value in args.by for name in value.split(",") if name]
@@ -171,7 +176,7 @@ def _query(args) -> int:
             print(sl.sql(args.metrics, by=by, where=where, time_grain=args.time_grain))
             return 0
         result = sl.query(args.metrics, by=by, where=where, time_grain=args.time_grain)
-    except QueryError as e:
+    except (QueryError, UnsupportedBackend) as e:
         _error(f"query: {config.masked_url(str(e))}")
         return EXIT_REFUSED
     except Exception as e:  # an unreachable server, a damaged file: say what, no traceback

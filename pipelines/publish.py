@@ -53,7 +53,7 @@ class ScratchFile:
             raise PublishError(f"cannot publish to {masked_url(url)}: give a database file path")
         self.target = path.resolve()
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        _remove_dead_scratch(self.target.parent.glob(f".{self.target.name}{SCRATCH_MARK}*"))
+        _remove_dead_scratch(self.target)
         self.scratch = self.target.with_name(f".{self.target.name}{SCRATCH_MARK}{os.getpid()}")
         self.con = backends.connect_engine(f"{backend_name(url)}://{self.scratch}")
 
@@ -68,9 +68,8 @@ class ScratchFile:
 
     def discard(self) -> None:
         self.con.disconnect()
-        # the file and what its engine keeps beside it (DuckDB's .wal and .tmp, SQLite's -journal, -wal, -shm)
-        for leftover in self.scratch.parent.glob(f"{self.scratch.name}*"):
-            shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
+        for leftover in _scratch_files(self.target, os.getpid()):
+            _remove(leftover)
 
 
 class VersionSchema:
@@ -171,7 +170,7 @@ class ParquetVersion:
         shutil.rmtree(self.version, ignore_errors=True)
 
     def _versions(self) -> list[Path]:
-        return [p for p in self.root.glob("v*-*") if p.is_dir() and p.name.rsplit("-", 1)[1].isdigit()]
+        return [p for p in self.root.glob("v*-*") if p.is_dir() and re.fullmatch(r"v\d+-\d+", p.name)]
 
 
 def _fsync(path: Path) -> None:
@@ -182,9 +181,48 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _remove_dead_scratch(paths) -> None:
-    """What builds that were killed left behind (their process is gone)."""
-    for path in paths:
-        pid = re.match(r"\d*", path.name.rsplit(SCRATCH_MARK, 1)[1]).group()  # `<pid>`, `<pid>.wal`, `<pid>-journal`
-        if pid and not alive(int(pid)):
-            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+# What a scratch build leaves beside its target, by its exact name: the file, and what its engine keeps
+# next to it (DuckDB's .wal and its spill directory .tmp, SQLite's -journal, -wal and -shm). Nothing else
+# is ever removed, whatever its name looks like.
+_SCRATCH_SUFFIXES = ("", ".wal", ".tmp", "-journal", "-wal", "-shm")
+
+
+def _scratch_files(target: Path, pid: int | None = None) -> list[Path]:
+    """The scratch files of builds of `target` (of process `pid`, or of any)."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}{re.escape(SCRATCH_MARK)}(\d+)"
+                         rf"({'|'.join(re.escape(s) for s in _SCRATCH_SUFFIXES if s)})?")
+    found = []
+    for path in target.parent.glob(f".{target.name}{SCRATCH_MARK}*"):
+        match = pattern.fullmatch(path.name)
+        if match and (pid is None or int(match.group(1)) == pid):
+            found.append(path)
+    return found
+
+
+def _remove_dead_scratch(target: Path) -> None:
+    """What builds of `target` that were killed left behind (their process is gone)."""
+    pid_of = re.compile(rf"\.{re.escape(target.name)}{re.escape(SCRATCH_MARK)}(\d+)")
+    for path in _scratch_files(target):
+        if not alive(int(pid_of.match(path.name).group(1))):
+            _remove(path)
+
+
+def _remove(path: Path) -> None:
+    """A scratch file, or DuckDB's spill directory (only ever named `<scratch>.tmp`)."""
+    if path.is_dir() and not path.is_symlink():
+        if path.name.endswith(".tmp"):
+            shutil.rmtree(path, ignore_errors=True)
+    elif path.name.rsplit(SCRATCH_MARK, 1)[1].isdigit() and not _is_database(path):
+        return  # named like a scratch database, but not one: not ours
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _is_database(path: Path) -> bool:
+    """An empty file, or one that starts as a DuckDB or SQLite database does."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return False
+    return not head or head.startswith(b"SQLite format 3\x00") or head[8:12] == b"DUCK"

@@ -120,6 +120,10 @@ def _acquire_file_lock(path: Path, holder: dict, wait: float, echo, url: str) ->
             os.close(fd)
             continue
         left = _read_holder(path)
+        if left is None and path.stat().st_size:
+            os.close(fd)
+            raise TargetRefused(f"refused {url_path(url)}: {path} exists and is not a build lock of this product; "
+                                "nothing was written. Move it away")
         if left and not _left_alive(left):
             echo(f"cleared the lock left by a build that is no longer running: {_describe(left)}")
         os.ftruncate(fd, 0)
@@ -128,10 +132,12 @@ def _acquire_file_lock(path: Path, holder: dict, wait: float, echo, url: str) ->
 
 
 def _read_holder(path: Path) -> dict | None:
+    """The build a lock file names (pid, host, started, source), or None (empty, or not a lock of ours)."""
     try:
-        return json.loads(path.read_text() or "null")
+        holder = json.loads(path.read_text() or "null")
     except (OSError, ValueError):
         return None
+    return holder if isinstance(holder, dict) and "pid" in holder else None
 
 
 def _describe(holder: dict | None) -> str:

@@ -229,3 +229,35 @@ def test_a_postgres_database_is_written_only_where_it_holds_no_one_else_s_tables
             schemas = [r[0] for r in con.execute("SELECT schema_name FROM information_schema.schemata "
                                                  "WHERE schema_name LIKE 'fintech%'").fetchall()]
             assert len(schemas) == (0 if url == theirs else 2)  # the published build and the one before
+
+
+def test_files_named_like_the_build_s_own_are_not_taken_for_them(tmp_path):
+    """Only what a build made is ever removed: not a file or folder that merely has a scratch-like name, not a
+    lock-like file that is no lock, not someone's files where the report would go (then nothing is built)."""
+    folder = tmp_path / "w"
+    folder.mkdir()
+    (folder / ".fintech.duckdb.building-3999999").write_text("my precious")  # a dead pid, but not a database
+    (folder / ".fintech.duckdb.building-3999998").mkdir()
+    (folder / ".fintech.duckdb.building-3999998" / "thesis.txt").write_text("keep")
+    (folder / ".fintech.duckdb.building-3999997.notes").write_text("my notes")
+    kept = tree_digest(folder)
+    result = run_fintech("build", "--backend", f"duckdb://{folder / 'fintech.duckdb'}")
+    assert result.returncode == 0, result.stderr
+    assert {k: v for k, v in tree_digest(folder).items() if not k.startswith("fintech.duckdb")} == kept
+
+    for name, content, said in ((".fintech.duckdb.lock", "{not json", "is not a build lock of this product"),
+                                ("fintech.duckdb.validation/summary.json", "mine",
+                                 "not a validation report of this product")):
+        other = tmp_path / name.split("/")[0].replace(".", "_")
+        (other / name).parent.mkdir(parents=True)
+        (other / name).write_text(content)
+        before = tree_digest(other)
+        refused = run_fintech("build", "--backend", f"duckdb://{other / 'fintech.duckdb'}")
+        assert refused.returncode == 2 and said in refused.stderr, refused.stderr
+        assert tree_digest(other) == before
+
+
+def test_an_unsupported_backend_is_a_refusal_everywhere():
+    for command in (["build"], ["validate"], ["query", "accounts"]):
+        result = run_fintech(*command, "--backend", "nosuch://x")
+        assert result.returncode == 2 and "unsupported backend 'nosuch'" in result.stderr, (command, result.stderr)
