@@ -115,11 +115,18 @@ def version(url: str):
 
 
 def published_build_id(url: str) -> str | None:
-    """The build id in the marker of the warehouse published at `url` now; None when there is none."""
+    """The build id in the marker of the warehouse published at `url` now; None when there is none.
+
+    Reads the marker alone (asked at every dashboard session's start on a server): one connection, no
+    Parquet file but the marker's registered, no search path set.
+    """
     if not exists(url):
         return None
-    con = open_warehouse(url)
+    con = connect_engine(url, read_only=True)
     try:
+        if storage(url) == "parquet":
+            con.read_parquet(str(published_version(url).resolve() / f"{MARKER_TABLE}.parquet"),
+                             table_name=MARKER_TABLE)
         return (build_marker(con) or {}).get("build_id")
     finally:
         con.disconnect()
@@ -140,10 +147,11 @@ def validation_report(url: str, build_id: str | None) -> tuple[dict | None, bool
 def staleness_notice(url: str) -> str | None:
     """What to say when `url` is the default warehouse and is older than the sample it is built from
     (`fintech serve` never rebuilds it: it says so, in its log and the dashboard's header)."""
-    source = default_source()
-    if not is_default_backend(url) or not exists(url) or not source.exists():
+    source, path = default_source(), url_path(url)
+    # the files' ages only (asked at every dashboard session's start): the database is not opened
+    if not is_default_backend(url) or not path.is_file() or not source.exists():
         return None
-    if url_path(url).stat().st_mtime >= source.stat().st_mtime:
+    if path.stat().st_mtime >= source.stat().st_mtime:
         return None
     return f"the warehouse is older than {source}: `fintech build` rebuilds it (served as it is until then)"
 
