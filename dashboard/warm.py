@@ -1,12 +1,26 @@
-"""Run once as the server starts (`panel serve --setup`): the unfiltered view is computed before anyone asks.
+"""The `panel serve --setup` script: run once in the server process before it answers.
 
-It renders the whole app into a throwaway document, so every section's
-query lands in the shared caches (dashboard.data) and the first visitor
-waits only for their own page to be drawn.
+Panel execs this file as a module named "panel_setup_module"; imported under any
+other name it does nothing (a module must not act on import). It first narrows
+Panel's /components/ route (dashboard.routes), then renders the whole app into a
+throwaway document, so every section's query lands in the shared caches
+(dashboard.data) and the first visitor waits only for their own page to be drawn.
 """
 
-from bokeh.document import Document
+from __future__ import annotations
 
-from dashboard.app import create_app
+SETUP_MODULE = "panel_setup_module"  # the name `panel serve --setup` runs this file under
 
-create_app().server_doc(Document())
+
+def setup() -> None:
+    from bokeh.document import Document
+
+    from dashboard import routes
+    from dashboard.app import create_app
+
+    routes.install()
+    create_app().server_doc(Document())
+
+
+if __name__ == SETUP_MODULE:
+    setup()

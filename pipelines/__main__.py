@@ -1,5 +1,9 @@
-import sys
+"""`python -m pipelines`: the `fintech` command. Only as a script: importing this module must do nothing
+(Panel's /components/ route imported any module a URL named, and this one ran the CLI)."""
 
-from pipelines.cli import main
+if __name__ == "__main__":
+    import sys
 
-sys.exit(main())
+    from pipelines.cli import main
+
+    sys.exit(main())
