@@ -20,12 +20,22 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import ibis
 import sqlglot
 
-from semantic.config import backend_name, data_dir, default_source, is_default_backend, masked_url, url_path
+from semantic.config import (
+    BadURL,
+    backend_name,
+    check_path_url,
+    data_dir,
+    default_source,
+    is_default_backend,
+    masked_url,
+    redact,
+    server_address,
+    url_path,
+)
 
 STORAGE = {"duckdb": "file", "sqlite": "file", "postgres": "server", "datafusion": "parquet", "pyspark": "parquet"}
 SPARK_MASTER_ENV = "FINTECH_SPARK_MASTER"
@@ -39,19 +49,27 @@ MARKER_TABLE = "fintech_build"
 READ_ONLY_SESSION = {"sqlite": "PRAGMA query_only = ON", "postgres": "SET default_transaction_read_only = on"}
 
 
-class UnsupportedBackend(ValueError):
+class UnsupportedBackend(BadURL):
     """A URL whose backend this project does not build or read."""
 
 
+class CannotConnect(ConnectionError):
+    """The server at a URL did not answer, or refused the login: the message says which, with the URL masked."""
+
+
 def storage(url: str) -> str:
-    """'file', 'server' or 'parquet': how a warehouse at `url` is stored and published."""
+    """'file', 'server' or 'parquet': how a warehouse at `url` is stored and published; BadURL for a URL of
+    another backend, or one that cannot be read unambiguously (checked here, before any driver sees it)."""
     name = backend_name(url)
-    if name == "postgresql":
-        return "server"
-    if name not in STORAGE:
-        raise UnsupportedBackend(f"unsupported backend {name!r} in {masked_url(url)}: "
-                                 f"use one of {', '.join(sorted(STORAGE))}")
-    return STORAGE[name]
+    kind = STORAGE.get("postgres" if name == "postgresql" else name)
+    if kind is None:
+        raise UnsupportedBackend(f"unsupported backend {name!r}: use one of {', '.join(sorted(STORAGE))} "
+                                 "(as in duckdb:///path/to/fintech.duckdb)")
+    if kind == "server":
+        server_address(url)
+    else:
+        check_path_url(url)
+    return kind
 
 
 # Operations a backend lacks in Ibis 12, where a check or a model has no exact other way; each with what
@@ -166,8 +184,8 @@ def reports_dir(url: str) -> Path:
         return path.with_name(f"{path.name}.validation")
     if kind == "parquet":
         return url_path(url).resolve() / "validation"
-    parts = urlsplit(url)
-    name = "-".join(str(p) for p in (parts.scheme, parts.hostname, parts.port, parts.path.strip("/")) if p)
+    server = server_address(url)
+    name = "-".join(str(p) for p in (backend_name(url), server.host, server.port, server.path.strip("/")) if p)
     return data_dir() / "validation" / re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
@@ -252,8 +270,12 @@ def require(url: str) -> None:
 
 
 def connect_engine(url: str, read_only: bool = False):
-    """An Ibis connection to compute with: the database itself, or an engine for a Parquet directory."""
-    name = backend_name(url)
+    """An Ibis connection to compute with: the database itself, or an engine for a Parquet directory.
+
+    A server is given the URL's parts (server_address), never the URL, with a connect timeout; when it does not
+    answer, CannotConnect says so without the driver's text quoting what it was given.
+    """
+    kind, name = storage(url), backend_name(url)
     if name == "duckdb":
         path = url_path(url)
         if path is not None and read_only:
@@ -268,10 +290,20 @@ def connect_engine(url: str, read_only: bool = False):
         return ibis.datafusion.connect()
     if name == "pyspark":
         return ibis.pyspark.connect(spark_session(url_path(url)))
-    con = ibis.connect(url)
+    con = _connect_server(url) if kind == "server" else ibis.connect(url)
     if read_only and name in READ_ONLY_SESSION:  # besides the role's own rights (README: a SELECT-only role)
         con.raw_sql(READ_ONLY_SESSION[name])
     return con
+
+
+def _connect_server(url: str):
+    import psycopg
+
+    try:
+        return ibis.postgres.connect(**server_address(url).connect_kwargs())
+    except psycopg.OperationalError as e:
+        reason = redact(str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__, url)
+        raise CannotConnect(f"cannot connect to {masked_url(url)}: {reason}") from None
 
 
 def open_warehouse(url: str, read_only: bool = True):

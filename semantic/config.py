@@ -3,16 +3,23 @@
 Precedence: an explicit URL (the `--backend` flag) > `FINTECH_BACKEND` > the
 embedded DuckDB file under `data/warehouse/`. URLs are Ibis connection URLs
 (`duckdb:///abs/path.duckdb`, `duckdb://relative.duckdb`,
-`postgres://user:pass@host:5432/db`, `sqlite:///path`, ...). Secrets in a URL
-are masked by `masked_url` before anything is printed.
+`postgres://user:pass@host:5432/db`, `sqlite:///path`, ...).
+
+A URL is read here, by this project alone, before any driver or parser sees
+it (`server_address`, `check_path_url`): a refusal names the part that is
+wrong and what would be valid, never quoting the URL. Every message that
+could hold a URL is passed through `redact` (or `masked_url` for the URL
+itself) before it is printed.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, unquote_plus
 
 BACKEND_ENV = "FINTECH_BACKEND"
 DATA_DIR_ENV = "FINTECH_DATA_DIR"
@@ -20,8 +27,14 @@ BUILD_MEMORY_ENV = "FINTECH_BUILD_MEMORY"
 # DuckDB's memory for a build; beyond it, it spills to the build's own temporary directory (deleted after).
 # Its default, 80% of RAM, took 16 GB for 10M accounts.
 DEFAULT_BUILD_MEMORY = "4GB"
+# An unreachable server answers within this many seconds (libpq's connect_timeout; a URL's own option wins)
+CONNECT_TIMEOUT_SECONDS = 10
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class BadURL(ValueError):
+    """A backend URL refused before any driver read it; the message never quotes the URL."""
 
 
 def data_dir() -> Path:
@@ -48,29 +61,107 @@ def is_default_backend(url: str) -> bool:
 
 
 def backend_url(flag: str | None = None) -> str:
-    """The configured backend URL: flag > FINTECH_BACKEND > embedded DuckDB."""
-    return flag or os.environ.get(BACKEND_ENV) or default_backend_url()
+    """The configured backend URL: flag > FINTECH_BACKEND > embedded DuckDB (an empty flag is a flag, refused
+    when read; an empty variable is unset)."""
+    return flag if flag is not None else os.environ.get(BACKEND_ENV) or default_backend_url()
+
+
+# ---- secrets: masked in URLs, removed from any other text -------------------------------------------
+
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_SECRET_NAME = r"[\w.-]*(?:pass|pwd|token|secret|key|auth|credential|signature)[\w.-]*"
+# a secret option of a URL runs to the next `&name=` (an `&` without `=` after it is still the value);
+# in a message, also to the next space (the message goes on; a URL's own secrets are removed before)
+_URL_SECRET = re.compile(rf"(?i)((?:^|[?&;]){_SECRET_NAME}=)((?:[^&]|&(?![^&=]*=))*)")
+_MESSAGE_URL_SECRET = re.compile(rf"(?i)((?:^|[?&;]){_SECRET_NAME}=)((?:[^&\s]|&(?![^&=\s]*=))*)")
+# ... and of a libpq connection string (`host=h password=x`), to the next space
+_CONNINFO_SECRET = re.compile(rf"(?i)((?:^|(?<=\s)){_SECRET_NAME}\s*=\s*)('(?:[^'\\]|\\.)*'?|\S*)")
+_PLAIN_USER = re.compile(r"[\w.~%+-]*")
+_SHORTEST_SECRET = 3  # shorter pieces of a password are masked in URLs, not searched for in other text
 
 
 def masked_url(url: str) -> str:
-    """`url` with any password (and token-like query values) replaced by ***."""
-    masked = re.sub(r"(//[^/:@]*:)[^@/]*@", r"\1***@", url)
-    return re.sub(r"(?i)([?&](?:password|pass|pwd|token|secret|key)=)[^&]*", r"\1***", masked)
+    """`url` with everything between `://` and its last `@` masked (a plain user name kept: `u:***@host`)
+    and the values of secret-like options (password, token, key, ...) replaced by ***, whatever its shape.
+
+    Without a scheme, everything before the last `@` counts as the user and password.
+    """
+    match = _SCHEME.search(url)
+    masked = _mask_authority(url) if match is None else url[:match.end()] + _mask_authority(url[match.end():])
+    return _CONNINFO_SECRET.sub(r"\1***", masked)
+
+
+def redact(text: str, *urls: str) -> str:
+    """`text` fit to print: the secrets of `urls` removed wherever and however they appear (raw,
+    percent-decoded, in pieces), then every URL in it masked as masked_url does. Every message path
+    (the command, serve, build's lines, reports) prints through it."""
+    for secret in sorted(set().union(*(url_secrets(url) for url in urls)), key=len, reverse=True):
+        text = re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE)
+    matches = list(_SCHEME.finditer(text))
+    parts = [text[:matches[0].start()] if matches else text]
+    for match, following in zip(matches, [*matches[1:], None]):  # each URL runs to the next one, or the end
+        rest = text[match.end():following.start() if following else None]
+        parts.append(match.group(0) + _mask_authority(rest, _MESSAGE_URL_SECRET))
+    return _CONNINFO_SECRET.sub(r"\1***", "".join(parts))
+
+
+def _mask_authority(rest: str, secret_option: re.Pattern = _URL_SECRET) -> str:
+    """`rest` (what follows `://`) with its secret options masked, then everything before its last `@`."""
+    rest = secret_option.sub(r"\1***", rest)
+    userinfo, at, after = rest.rpartition("@")
+    if not at:
+        return rest
+    user, colon, _ = userinfo.partition(":")
+    if _PLAIN_USER.fullmatch(user) and not colon:
+        return rest  # a user name alone: no password to hide
+    return f"{user}:***@{after}" if _PLAIN_USER.fullmatch(user) else f"***@{after}"
+
+
+def url_secrets(url: str) -> set[str]:
+    """What of `url` must never be printed: its password (or all of a user info that is not a plain
+    user name and password) and secret-like option values, raw, percent-decoded and in pieces."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    found = [m.group(2) for m in _URL_SECRET.finditer(rest)] + [m.group(2) for m in _CONNINFO_SECRET.finditer(rest)]
+    rest = _URL_SECRET.sub(r"\1", rest)
+    userinfo, at, _ = rest.rpartition("@")
+    if at and not rest.startswith("/"):  # `scheme:///path`: no user info, only a path
+        user, _, password = userinfo.partition(":")
+        found.append(password if _PLAIN_USER.fullmatch(user) else userinfo)
+    forms = set()
+    for value in found:
+        for form in {value, unquote(value), unquote_plus(value), quote(value, safe="")}:
+            forms |= {form, *re.split(r"[^A-Za-z0-9]+", form)}
+    return {form for form in forms if len(form) >= _SHORTEST_SECRET}
+
+
+# ---- reading a URL ------------------------------------------------------------------------------
+
+_FILE_EXAMPLE = "duckdb:///path/to/fintech.duckdb"
+_SERVER_EXAMPLE = "postgres://user@host:5432/database"
+PERCENT_ENCODE = ("the user name and password (everything between '://' and the last '@') may hold no "
+                  "unencoded '/', '?', '#', '@', space or control character: percent-encode them "
+                  "(%2F, %3F, %23, %40, %20; a password p@ss/word is written p%40ss%2Fword)")
 
 
 def backend_name(url: str) -> str:
-    """The backend part of a URL: `duckdb`, `postgres`, ..."""
-    scheme = urlsplit(url).scheme
-    if not scheme:
-        raise ValueError(f"not a backend URL (expected e.g. duckdb:///path/to/file.duckdb): {masked_url(url)}")
-    return scheme.split("+")[0]
+    """The backend part of a URL: `duckdb`, `postgres`, ... (BadURL when it has no `scheme://`)."""
+    match = _SCHEME.match(url)
+    if match is None:
+        shown = f" {url!r}" if re.fullmatch(r"[^:@\s]*", url) and len(url) <= 200 else ""  # a path: safe to show
+        raise BadURL(f"not a backend URL{shown}: a URL starts with its backend, as in {_FILE_EXAMPLE} "
+                     f"or {_SERVER_EXAMPLE}")
+    return match.group(1).lower().split("+")[0]
+
+
+def _after_scheme(url: str) -> str:
+    backend_name(url)
+    return url.split("://", 1)[1]
 
 
 def url_path(url: str) -> Path | None:
     """The file or directory a URL names: `scheme:///abs/path` is absolute, `scheme://rel/path` relative to the
     working directory (as Ibis reads them); None for `:memory:`. Meaningless for server URLs."""
-    parts = urlsplit(url)
-    path = parts.netloc + parts.path
+    path = re.split(r"[?#]", _after_scheme(url), maxsplit=1)[0]
     return None if path in {"", ":memory:"} else Path(path)
 
 
@@ -79,9 +170,122 @@ def database_file(url: str) -> Path | None:
     return url_path(url) if backend_name(url) in {"duckdb", "sqlite"} else None
 
 
+def check_path_url(url: str) -> Path:
+    """The path a file or directory URL names, or BadURL: a path only (no user, host, `?` or `#`, which a
+    reader would silently cut off)."""
+    name, rest = backend_name(url), _after_scheme(url)
+    if "?" in rest or "#" in rest:
+        raise BadURL(f"a {name} URL is a path, and '?' or '#' cannot be part of it: "
+                     f"{name}:///path/to/{'fintech.duckdb' if name == 'duckdb' else 'warehouse'}")
+    if "@" in rest.split("/", 1)[0]:
+        raise BadURL(f"a {name} URL names a file or directory ({name}:///absolute/path or {name}://relative/path), "
+                     "not a user or a host")
+    if re.search(r"[\x00-\x1f\x7f]", rest):
+        raise BadURL(f"a {name} URL's path may hold no control characters (newlines, tabs)")
+    path = url_path(url)
+    if path is None:
+        raise BadURL(f"the {name} URL names no file or directory: give one, as in {name}:///path/to/it")
+    return path
+
+
+@dataclass(frozen=True)
+class ServerAddress:
+    """A server URL's parts, percent-decoded: what the driver is given instead of the URL."""
+
+    host: str | None
+    port: int | None
+    user: str | None
+    password: str | None = field(repr=False)
+    database: str | None
+    schema: str | None
+    options: dict = field(default_factory=dict, repr=False)
+    path: str = ""  # as written (names the reports' directory)
+
+    def connect_kwargs(self) -> dict:
+        """Keyword arguments for ibis.postgres.connect (libpq options passed through), with a connect timeout."""
+        given = {"host": self.host, "port": self.port, "user": self.user, "password": self.password,
+                 "database": self.database, "schema": self.schema}
+        kwargs = {key: value for key, value in given.items() if value}
+        kwargs.update({"database" if key == "dbname" else key: value for key, value in self.options.items()})
+        kwargs.setdefault("connect_timeout", str(CONNECT_TIMEOUT_SECONDS))
+        return kwargs
+
+
+def server_address(url: str) -> ServerAddress:
+    """The parts of a server URL, read here so that no driver or parser sees a malformed one; BadURL names
+    the part that is wrong and what would be valid, never quoting the URL."""
+    rest = _after_scheme(url)
+    userinfo, at, after = rest.rpartition("@")
+    if at and re.search(r"[/?#@\s\x00-\x1f\x7f]", userinfo):
+        raise BadURL(PERCENT_ENCODE)
+    if re.search(r"[\s\x00-\x1f\x7f]", after):
+        raise BadURL("a server URL may hold no space or control character: percent-encode them (%20), "
+                     f"as in {_SERVER_EXAMPLE}")
+    authority, tail = re.match(r"([^/?#]*)(.*)", after, flags=re.DOTALL).groups()
+    path, _, query = tail.partition("?")
+    if "#" in tail:
+        raise BadURL(f"a server URL has no '#' part: percent-encode '#' as %23 ({_SERVER_EXAMPLE})")
+    host, port = _host_and_port(authority)
+    options = _options(query)
+    if not host and "host" not in options:
+        raise BadURL(f"the server URL names no host: {_SERVER_EXAMPLE} (or ?host=/socket/directory)")
+    user, _, password = userinfo.partition(":")
+    database, _, schema = unquote(path[1:]).partition("/")
+    return ServerAddress(host, port, unquote(user) or None, unquote(password) or None, database or None,
+                         schema or None, options, path)
+
+
+def _host_and_port(authority: str) -> tuple[str | None, int | None]:
+    if authority.startswith("["):
+        inside, bracket, port_part = authority[1:].partition("]")
+        try:
+            host = str(ipaddress.IPv6Address(inside)) if bracket else None
+        except ValueError:
+            host = None
+        if host is None or (port_part and not port_part.startswith(":")):
+            raise BadURL("an IPv6 host is an address in brackets, as in postgres://user@[::1]:5432/database")
+        return host, _port(port_part[1:]) if port_part else None
+    host, colon, port_text = authority.partition(":")
+    if host and not re.fullmatch(r"[A-Za-z0-9._-]+", host):
+        raise BadURL("the server's host is a name of letters, digits, '.', '-' and '_', or an IP address "
+                     f"(an IPv6 one in brackets): {_SERVER_EXAMPLE}")
+    return host.lower() or None, _port(port_text) if colon else None
+
+
+def _port(text: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,5}", text) or not 1 <= int(text) <= 65535:
+        raise BadURL(f"the port (after the host and ':') must be a number from 1 to 65535, as in {_SERVER_EXAMPLE}")
+    return int(text)
+
+
+def _options(query: str) -> dict[str, str]:
+    options = {}
+    for item in query.split("&") if query else ():
+        name, equals, value = item.partition("=")
+        if not equals or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise BadURL("each option after '?' is name=value, options joined by '&' (percent-encode '&', '=' "
+                         "and '#' in a value), as in ?sslmode=require&connect_timeout=5")
+        if name in options:
+            raise BadURL(f"the server URL gives the option {name!r} twice")
+        options[name] = unquote(value)
+    return options
+
+
+# ---- the build's memory -----------------------------------------------------------------------------
+
+def memory_size(text: str) -> str:
+    """`text` as a memory size DuckDB reads (`4GB`, `512 MiB`), or ValueError saying what one looks like."""
+    value = text.strip()
+    if not re.fullmatch(r"\d{1,12}(\.\d{1,6})?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.IGNORECASE):
+        raise ValueError(f"memory limit {text!r}: give a size such as 4GB or 512MB")
+    return value
+
+
 def build_memory(flag: str | None = None) -> str:
     """The memory a DuckDB build may use, e.g. `4GB` (--memory-limit, $FINTECH_BUILD_MEMORY, 4GB)."""
-    value = (flag or os.environ.get(BUILD_MEMORY_ENV) or DEFAULT_BUILD_MEMORY).strip()
-    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.IGNORECASE):
-        raise ValueError(f"memory limit {value!r}: give a size such as 4GB or 512MB")
-    return value
+    if flag is None and os.environ.get(BUILD_MEMORY_ENV):
+        try:
+            return memory_size(os.environ[BUILD_MEMORY_ENV])
+        except ValueError as e:
+            raise ValueError(f"{BUILD_MEMORY_ENV}: {e}") from None
+    return memory_size(flag or DEFAULT_BUILD_MEMORY)
