@@ -1,14 +1,17 @@
 """The `fintech` command: generate an extract, build and validate the warehouse, query it, serve the dashboard.
 
-Expected failures (bad input, bad configuration) end with a short message on
-stderr and a non-zero exit code, never a traceback:
-2 = the input or the arguments were refused; 1 = the build failed.
+Nothing a user types or points it at ends in a traceback: a refusal or a failure is a short message on
+stderr, and the exit code says which: 0 done, 1 the work failed (a failed build or validation, a server
+that does not answer), 2 the input or the command line was refused (argparse's usage errors included).
+Every message is printed through semantic.config.redact: no password reaches the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import math
+import re
 import sys
 import time
 from pathlib import Path
@@ -19,55 +22,99 @@ EXIT_FAILED = 1
 EXIT_REFUSED = 2
 
 
+class Refused(Exception):
+    """Input the command refuses (exit 2); the message says what is wrong and what would be valid."""
+
+
 def main(argv: list[str] | None = None) -> int:
+    _tolerant_output()
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
     except KeyboardInterrupt:
-        _error("interrupted; the published warehouse is unchanged")
+        _error(args, "interrupted; the published warehouse is unchanged")
         return 130
+    except Exception as e:  # what no command caught: a one-line message, never a traceback
+        return _failed(args, e)
     finally:
         # The work is done: the interpreter's last collection would only walk the objects of the
         # libraries loaded (Great Expectations above all), 0.6 s of every build's exit
         gc.freeze()
 
 
+def _tolerant_output() -> None:
+    """Text that is not UTF-8 (a path from argv, bytes a user typed) prints escaped, never as a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _failed(args, e: Exception) -> int:
+    """The exit code and message of an exception the command did not catch itself."""
+    from semantic.backends import CannotConnect
+
+    if isinstance(e, Refused):
+        _error(args, f"{args.command}: {e}")
+        return EXIT_REFUSED
+    if isinstance(e, config.BadURL):
+        _error(args, f"{args.command}: refused the backend URL ({_url_origin(args)}): {e}")
+        return EXIT_REFUSED
+    if isinstance(e, CannotConnect):
+        _error(args, f"{args.command}: {e}")
+        return EXIT_FAILED
+    _error(args, f"{args.command} failed ({type(e).__name__}): {_first_line(e)}")
+    return EXIT_FAILED
+
+
+def _url_origin(args) -> str:
+    if getattr(args, "backend", None) is not None:
+        return "--backend"
+    return f"${config.BACKEND_ENV}" if config.backend_url() != config.default_backend_url() else "the default"
+
+
+# ---- arguments ------------------------------------------------------------------------------------
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fintech", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND", dest="command")
 
     generate = commands.add_parser("generate", help="write a synthetic raw extract (deterministic)")
-    generate.add_argument("--rows", type=int, default=1_000, help="number of accounts (rows), default 1000")
-    generate.add_argument("--seed", type=int, default=42, help="random seed, default 42")
-    generate.add_argument("--accounts-per-customer", type=float, default=1.0, metavar="M",
-                          help="mean number of accounts per customer (>= 1), default 1")
-    generate.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    generate.add_argument("--rows", type=_whole, default=1_000, help="number of accounts (rows), default 1000")
+    generate.add_argument("--seed", type=_whole, default=42, help="random seed (>= 0), default 42")
+    generate.add_argument("--accounts-per-customer", type=_finite, default=1.0, metavar="M",
+                          help="mean number of accounts per customer (1 to 100), default 1")
+    generate.add_argument("--out", type=Path, required=True,
+                          help="CSV file to write, in an existing directory (never over a file that is not an "
+                               "extract)")
     generate.set_defaults(run=_generate)
 
     build = commands.add_parser("build", help="build and publish the warehouse from a raw CSV extract")
     build.add_argument("--source", type=Path, default=None,
                        help=f"raw CSV extract (default: {config.default_source()})")
-    build.add_argument("--backend", default=None, metavar="URL",
-                       help=f"Ibis connection URL (default: ${config.BACKEND_ENV}, "
-                            "else the DuckDB file under data/warehouse/)")
-    build.add_argument("--memory-limit", default=None, metavar="SIZE",
+    _backend_argument(build, help=f"Ibis connection URL (default: ${config.BACKEND_ENV}, "
+                                  "else the DuckDB file under data/warehouse/)")
+    build.add_argument("--memory-limit", type=_checked(config.memory_size), default=None, metavar="SIZE",
                        help=f"memory DuckDB may use before spilling to disk (default: ${config.BUILD_MEMORY_ENV}, "
                             f"else {config.DEFAULT_BUILD_MEMORY})")
-    build.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+    build.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS",
                        help="if another build is publishing to the same warehouse, wait this long for it "
                             "(default 0: refuse at once, naming it)")
     build.set_defaults(run=_build)
 
     validate = commands.add_parser("validate", help="run every expectation suite on the published warehouse")
-    validate.add_argument("--backend", default=None, metavar="URL", help="Ibis connection URL (as for build)")
+    _backend_argument(validate)
     validate.add_argument("--out", type=Path, default=None,
                           help="where Data Docs and summary.json go (default: where the warehouse's reports live: "
                                "beside a database file, inside a Parquet directory, data/validation/ for a server)")
     validate.set_defaults(run=_validate)
 
     serve = commands.add_parser("serve", help="build and validate the warehouse if needed, then serve the dashboard")
-    serve.add_argument("--port", type=int, default=5006)
-    serve.add_argument("--backend", default=None, metavar="URL", help="Ibis connection URL (as for build)")
+    serve.add_argument("--port", type=_port, default=5006, help="the port to listen on (1 to 65535), default 5006")
+    serve.add_argument("--address", default="127.0.0.1", metavar="HOST",
+                       help="the interface to listen on; 0.0.0.0 for every interface (default 127.0.0.1)")
+    serve.add_argument("--allow-websocket-origin", action="append", default=[], dest="allow_websocket_origin",
+                       metavar="HOST[:PORT]", help="another host the dashboard is reached by (repeatable)")
+    _backend_argument(serve)
     serve.add_argument("--basic-auth", action="store_true",
                        help="ask for a login: the password (or a JSON file of users) in FINTECH_BASIC_AUTH, "
                             "the cookie-signing secret in FINTECH_COOKIE_SECRET")
@@ -77,25 +124,71 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("metrics", nargs="+", metavar="METRIC", help="catalog metric names")
     query.add_argument("--by", action="append", default=[], metavar="DIM[,DIM]", help="dimensions to group by")
     query.add_argument("--where", action="append", default=[], metavar="DIM=V1,V2 | DIM=LOW..HIGH",
-                       help="filter: values of a dimension, or an inclusive range (repeatable)")
+                       help="filter: values of a dimension, or an inclusive range (repeatable, one per dimension)")
     query.add_argument("--time-grain", default="month", choices=["month", "quarter", "year"])
     query.add_argument("--format", default="table", choices=["table", "csv", "json"])
     query.add_argument("--sql", action="store_true", help="print the SQL for the backend instead of running it")
-    query.add_argument("--backend", default=None, metavar="URL", help="Ibis connection URL (as for build)")
+    _backend_argument(query)
     query.set_defaults(run=_query)
     return parser
 
 
+def _backend_argument(parser, help: str = "Ibis connection URL (as for build)") -> None:
+    parser.add_argument("--backend", default=None, metavar="URL",
+                        help=help + "; percent-encode '/', '?', '#', '@' and spaces in a password")
+
+
+def _checked(check):
+    """An argparse type from a check that raises ValueError with its own message (argparse shows it)."""
+    def parse(text: str):
+        try:
+            return check(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    parse.__name__ = check.__name__
+    return parse
+
+
+def _number(text: str, whole: bool, low: float, high: float, what: str):
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or not low <= value <= high:
+        raise ValueError(f"{what}, got {text!r}")
+    return value
+
+
+_whole = _checked(lambda text: _number(text, True, -math.inf, math.inf, "a whole number"))
+_finite = _checked(lambda text: _number(text, False, -math.inf, math.inf, "a finite number"))
+_seconds = _checked(lambda text: _number(text, False, 0, math.inf, "a finite number of seconds, 0 or more"))
+_port = _checked(lambda text: _number(text, True, 1, 65535, "a port number from 1 to 65535"))
+
+
+def _backend(args) -> str:
+    """The URL the command works on, read and checked before anything opens it (config.BadURL: exit 2)."""
+    from semantic import backends
+
+    url = config.backend_url(args.backend)
+    backends.storage(url)
+    return url
+
+
+# ---- commands -------------------------------------------------------------------------------------
+
 def _generate(args) -> int:
-    from pipelines.generate import generate
+    from pipelines.generate import GenerateRefused, generate
 
     start = time.perf_counter()
     try:
         out = generate(args.out, rows=args.rows, seed=args.seed, accounts_per_customer=args.accounts_per_customer)
-    except (ValueError, OSError) as e:
-        _error(f"generate: {e}")
+    except GenerateRefused as e:
+        _error(args, f"generate: {e}")
         return EXIT_REFUSED
-    print(f"wrote {args.rows:,} rows to {out} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    except OSError as e:
+        _error(args, f"generate failed: cannot write {args.out}: {e.strerror or e}")
+        return EXIT_FAILED
+    _error(args, f"wrote {args.rows:,} rows to {out} in {time.perf_counter() - start:.1f} s", prefix="")
     return 0
 
 
@@ -104,106 +197,156 @@ def _build(args) -> int:
     from pipelines.build import BuildError, build
     from pipelines.contract import ContractViolation
     from pipelines.target import BuildBusy, TargetRefused
-    from semantic.backends import UnsupportedBackend
+    from semantic.backends import CannotConnect
 
-    url = config.backend_url(args.backend)
+    url = _backend(args)
     source = args.source or config.default_source()
     try:
-        build(source, url, echo=lambda line: print(line, flush=True), memory=config.build_memory(args.memory_limit),
+        memory = config.build_memory(args.memory_limit)
+    except ValueError as e:
+        raise Refused(e) from None
+    unchanged = f"the published warehouse at {config.masked_url(url)} is unchanged"
+    try:
+        build(source, url, echo=lambda line: print(config.redact(line, url), flush=True), memory=memory,
               wait=args.wait)
     except ContractViolation as e:
-        _error(f"build: {e.report()}\nnothing was built; the published warehouse is unchanged")
+        _error(args, f"build: {e.report()}\nnothing was built; the published warehouse is unchanged")
         return EXIT_REFUSED
-    except TargetRefused as e:
-        _error(f"build: {config.masked_url(str(e))}")
-        return EXIT_REFUSED
-    except (ReportRefused, UnsupportedBackend) as e:
-        _error(f"build: refused: {config.masked_url(str(e))}\nnothing was built")
+    except (TargetRefused, ReportRefused) as e:
+        _error(args, f"build: {e}\nnothing was built")
         return EXIT_REFUSED
     except BuildBusy as e:
-        _error(f"build: {config.masked_url(str(e))}\nnothing was built; the published warehouse is unchanged")
+        _error(args, f"build: {e}\nnothing was built; the published warehouse is unchanged")
         return EXIT_REFUSED
     except GateFailure as e:
-        _error(f"build: the expectation suites failed:\n{e}\nnothing was published; "
-               "the published warehouse is unchanged")
+        _error(args, f"build: the expectation suites failed:\n{e}\nnothing was published; "
+                     "the published warehouse is unchanged")
+        return EXIT_FAILED
+    except CannotConnect as e:
+        _error(args, f"build: {e}\nnothing was built")
         return EXIT_FAILED
     except (BuildError, NotImplementedError, ValueError) as e:
-        _error(f"build failed: {config.masked_url(str(e))}\nthe published warehouse at {config.masked_url(url)} "
-               "is unchanged")
+        _error(args, f"build failed: {e}\n{unchanged}")
         return EXIT_FAILED
     except Exception as e:  # an unexpected failure: say what, keep the warehouse, no traceback
-        _error(f"build failed ({type(e).__name__}): {config.masked_url(str(e)).splitlines()[0]}\n"
-               f"the published warehouse at {config.masked_url(url)} is unchanged")
+        _error(args, f"build failed ({type(e).__name__}): {_first_line(e)}\n{unchanged}")
         return EXIT_FAILED
     return 0
 
 
 def _validate(args) -> int:
+    from expectations import ReportRefused
     from pipelines.validate import validate
+    from semantic.backends import NotAWarehouse
 
-    url = config.backend_url(args.backend)
+    url = _backend(args)
     try:
         runs, summary = validate(url, args.out)
-    except (FileNotFoundError, ValueError) as e:
-        _error(f"validate: {config.masked_url(str(e))}")
+    except (NotAWarehouse, ReportRefused) as e:
+        _error(args, f"validate: {e}")
         return EXIT_REFUSED
-    except Exception as e:  # an unreachable server, a damaged file: say what, no traceback
-        _error(f"validate failed ({type(e).__name__}): {config.masked_url(str(e)).splitlines()[0] if str(e) else ''}")
-        return EXIT_FAILED
     from expectations.gate import report
 
-    print(report(runs))
-    print(f"summary: {summary}\nData Docs: {summary.parent / 'docs' / 'index.html'}")
+    print(config.redact(f"{report(runs)}\nsummary: {summary}\nData Docs: {summary.parent / 'docs' / 'index.html'}",
+                        url))
     return 0 if all(run.result.success for run in runs) else EXIT_FAILED
 
 
 def _serve(args) -> int:
     from pipelines.serve import serve
 
-    return serve(config.backend_url(args.backend), args.port, basic_auth=args.basic_auth)
+    return serve(_backend(args), args.port, basic_auth=args.basic_auth, address=args.address,
+                 origins=tuple(args.allow_websocket_origin))
 
 
 def _query(args) -> int:
     import semantic
-    from semantic.backends import UnsupportedBackend
     from semantic.query import QueryError
 
+    url = _backend(args)
     by = [name for value in args.by for name in value.split(",") if name]
     try:
-        where = dict(_parse_filter(text) for text in args.where)
-        sl = semantic.connect(args.backend)
+        where = _filters(args.where)
+        sl = semantic.connect(url)
+    except QueryError as e:
+        raise Refused(e) from None
+    try:
         if args.sql:
             print(sl.sql(args.metrics, by=by, where=where, time_grain=args.time_grain))
             return 0
         result = sl.query(args.metrics, by=by, where=where, time_grain=args.time_grain)
-    except (QueryError, UnsupportedBackend) as e:
-        _error(f"query: {config.masked_url(str(e))}")
-        return EXIT_REFUSED
-    except Exception as e:  # an unreachable server, a damaged file: say what, no traceback
-        _error(f"query failed ({type(e).__name__}): {config.masked_url(str(e)).splitlines()[0] if str(e) else ''}")
-        return EXIT_FAILED
+        for note in _unmatched(sl, where):
+            _error(args, f"query: note: {note}")
+    except QueryError as e:
+        raise Refused(e) from None
+    finally:
+        sl.close()
     print(_render(result, args.format, sl.metrics))
     return 0
 
 
+def _filters(texts: list[str]) -> dict[str, object]:
+    """Every --where, one per dimension."""
+    where: dict[str, object] = {}
+    for text in texts:
+        name, selection = _parse_filter(text)
+        if name in where:
+            raise Refused(f"--where {name}= is given twice: give its values once, separated by commas "
+                          f"(--where {name}=A,B)")
+        where[name] = selection
+    return where
+
+
 def _parse_filter(text: str) -> tuple[str, object]:
-    """`region=North,West` -> a list of values; `age=30..44` -> an inclusive range (either end may be empty)."""
+    """`region=North,West` -> a list of values; `age=30..44` -> an inclusive range (either end may be empty).
+
+    Numbers are read as the data contract writes them (pipelines.contract.NUMBER); every value is then
+    checked by the layer (semantic/request.py)."""
     from semantic.catalog import DIMENSIONS
-    from semantic.query import QueryError
 
     name, sep, values = text.partition("=")
     if not sep or not name:
-        raise QueryError(f"a filter is DIM=V1,V2 or DIM=LOW..HIGH, got {text!r}")
+        raise Refused(f"--where takes DIM=V1,V2 or DIM=LOW..HIGH (such as region=North,West or age=30..44), "
+                      f"got {text!r}")
     kind = DIMENSIONS[name].kind if name in DIMENSIONS else "category"
-    convert = float if kind == "number" else int if kind == "derived" else str
-    try:
-        if ".." in values:
-            low, high = values.split("..", 1)
-            return name, tuple(convert(v) if v else None for v in (low, high))
-        return name, [convert(v) for v in values.split(",") if v]
-    except ValueError:
-        wanted = "numbers" if kind == "number" else "whole numbers"
-        raise QueryError(f"filter {text!r}: {name} takes {wanted}") from None
+    convert = (lambda v: _filter_number(name, v)) if kind in ("number", "derived") else str
+    if ".." in values:
+        low, high = values.split("..", 1)
+        return name, tuple(convert(v) if v else None for v in (low, high))
+    return name, [convert(v) for v in values.split(",") if v]
+
+
+def _filter_number(name: str, text: str) -> int | float:
+    from pipelines.contract import NUMBER
+
+    if not re.fullmatch(NUMBER, text):
+        raise Refused(f"--where {name}: {name} takes numbers written as 30, -12.5 or 2e5, got {text!r}")
+    return int(text) if re.fullmatch(r"-?[0-9]+", text) else float(text)
+
+
+def _unmatched(sl, where: dict) -> list[str]:
+    """A note for each listed filter value no row has, naming the values the dimension takes."""
+    notes = []
+    for name, selection in where.items():
+        if not isinstance(selection, list) or not selection:
+            continue
+        known = sl.dimension_values(name)
+        texts = {str(v) for v in known}
+        missing = [v for v in selection if v not in known and str(v) not in texts]
+        if missing:
+            shown = ", ".join(repr(v) for v in missing[:5]) + (", ..." if len(missing) > 5 else "")
+            notes.append(f"no row has {name} {shown}: nothing matches it; {name} takes "
+                         f"{_listing(known, sl.dimensions[name].kind)}")
+    return notes
+
+
+def _listing(values: list, kind: str) -> str:
+    if not values:
+        return "no values in this warehouse"
+    if kind == "number":
+        return f"values from {values[0]} to {values[-1]}"
+    shown = ", ".join(str(v) for v in values[:20])
+    return shown + (f", ... ({len(values)} values)" if len(values) > 20 else "")
 
 
 def _render(result, fmt: str, metrics) -> str:
@@ -222,5 +365,14 @@ def _render(result, fmt: str, metrics) -> str:
     return shown.to_string(index=False)
 
 
-def _error(message: str) -> None:
-    print(f"fintech {message}", file=sys.stderr)
+# ---- messages -------------------------------------------------------------------------------------
+
+def _first_line(e: BaseException) -> str:
+    """The first line of an exception's text (its type when it has none), cut short."""
+    lines = str(e).strip().splitlines()
+    return (lines[0] if lines else type(e).__name__)[:300]
+
+
+def _error(args, message: str, prefix: str = "fintech ") -> None:
+    """`message` on stderr, through redact: the secrets of the command's URL never reach the terminal."""
+    print(prefix + config.redact(message, config.backend_url(getattr(args, "backend", None))), file=sys.stderr)

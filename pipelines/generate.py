@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import multiprocessing
 import os
 import sys
@@ -30,6 +31,8 @@ import pyarrow.csv as pa_csv
 from semantic.models.raw import ACCOUNT_TYPES, LOAN_STATUSES, RAW_COLUMN_NAMES, RISK_TOLERANCES
 
 CHUNK_ROWS = 50_000
+MAX_ROWS = 1_000_000_000  # account ids stay 10 digits; a larger file is a mistake (about 1 TB)
+MAX_ACCOUNTS_PER_CUSTOMER = 100.0
 FIRST_ACCOUNT_ID = 100_001
 # Activity is dated relative to this fixed day, never to today.
 REFERENCE_DATE = date(2024, 12, 31)
@@ -242,21 +245,58 @@ def chunk_csv(seed: int, chunk: int, rows: int, accounts_per_customer: float) ->
     return sink.getvalue()
 
 
+class GenerateRefused(ValueError):
+    """Arguments generate refuses before writing anything: the message names the argument and what it takes."""
+
+
+def check_arguments(out: Path, rows: int, seed: int, accounts_per_customer: float) -> None:
+    """GenerateRefused unless the arguments make a file, and `out` may be written: in an existing, writable
+    directory, and never over anything but an extract (a file starting with the contract's header)."""
+    if isinstance(rows, bool) or not isinstance(rows, int) or not 1 <= rows <= MAX_ROWS:
+        raise GenerateRefused(f"--rows takes a whole number of accounts from 1 to {MAX_ROWS:,}, got {rows!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise GenerateRefused(f"--seed takes a whole number, 0 or more, got {seed!r}")
+    if not (isinstance(accounts_per_customer, (int, float)) and math.isfinite(accounts_per_customer)
+            and 1 <= accounts_per_customer <= MAX_ACCOUNTS_PER_CUSTOMER):
+        raise GenerateRefused(f"--accounts-per-customer is a mean number of accounts per customer, from 1 to "
+                              f"{MAX_ACCOUNTS_PER_CUSTOMER:g}, got {accounts_per_customer!r}")
+    for path in (out, _partial(out)):
+        _check_writable(path)
+
+
+def _check_writable(out: Path) -> None:
+    if not out.parent.is_dir():
+        raise GenerateRefused(f"--out {out}: the directory {out.parent} does not exist (create it first)")
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise GenerateRefused(f"--out {out}: cannot write in the directory {out.parent}")
+    if out.is_dir():
+        raise GenerateRefused(f"--out {out} is a directory: give the path of a CSV file")
+    if out.exists() or out.is_symlink():
+        try:
+            with open(out, "rb") as f:
+                ours = out.is_file() and f.read(len(header_line())) == header_line()
+        except OSError:
+            ours = False
+        if not ours:
+            raise GenerateRefused(f"--out {out} exists and is not an extract (its first line is not the contract's "
+                                  "header): it is never written over; move it away or give another --out")
+
+
+def _partial(out: Path) -> Path:
+    return out.with_name(out.name + ".partial")
+
+
 def generate(out: Path, rows: int, seed: int = 42, accounts_per_customer: float = 1.0,
              progress: bool | None = None) -> Path:
-    """Write `rows` accounts to `out` (parents created). Returns `out`."""
-    if rows < 0:
-        raise ValueError("--rows must be >= 0")
-    if accounts_per_customer < 1:
-        raise ValueError("--accounts-per-customer is a mean number of accounts and must be >= 1")
+    """Write `rows` accounts to `out` (in an existing directory; over an extract at most). Returns `out`."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    check_arguments(out, rows, seed, accounts_per_customer)
     sizes = [min(CHUNK_ROWS, rows - start) for start in range(0, rows, CHUNK_ROWS)]
     jobs = [(seed, chunk, size, accounts_per_customer) for chunk, size in enumerate(sizes)]
     if progress is None:
         progress = rows >= 500_000 and sys.stderr.isatty()
     bar = _progress_bar(rows) if progress else None
-    tmp = out.with_name(out.name + ".partial")
+    tmp = _partial(out)
     with open(tmp, "wb") as sink:
         sink.write(header_line())
         for size, data in zip(sizes, _in_order(jobs)):

@@ -49,6 +49,19 @@ def check_target(url: str, source: Path) -> None:
     if found not in (None, backends.MISSING):
         raise TargetRefused(f"refused {path or masked_url(url)}: it is {found}, not a warehouse published by "
                             "`fintech build`; nothing was written. Give another --backend, or move it away")
+    if path is not None:
+        _check_writable(path)
+
+
+def _check_writable(path: Path) -> None:
+    """The target's directory exists and can be written, or can be made where the first existing one is."""
+    place = path.absolute() if path.is_dir() else path.absolute().parent  # a Parquet directory: written into
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    if not place.is_dir():
+        raise TargetRefused(f"refused {path}: {place} is not a directory; nothing was written")
+    if not os.access(place, os.W_OK | os.X_OK):
+        raise TargetRefused(f"refused {path}: cannot write in {place}; nothing was written")
 
 
 def _same_file(path: Path, source: Path) -> bool:
@@ -85,8 +98,12 @@ def build_lock(url: str, source: Path, wait: float = 0.0, echo=print):
             yield
         return
     path = lock_path(url)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = _acquire_file_lock(path, holder, wait, echo, url)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = _acquire_file_lock(path, holder, wait, echo, url)
+    except OSError as e:  # a place the build cannot write (checked before; /proc, a read-only mount...)
+        raise TargetRefused(f"refused {url_path(url)}: cannot write its build lock {path} "
+                            f"({e.strerror or type(e).__name__}); nothing was written") from None
     try:
         yield
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from semantic import backends, config
@@ -9,11 +10,21 @@ from semantic import backends, config
 
 def validate(url: str, out: Path | None = None):
     """Run the published-layer suites on the warehouse at `url`; write results under `out` (default: where that
-    warehouse's reports live, semantic.backends.reports_dir), keyed to its build marker."""
-    from expectations.gate import run_suite, write_results
-    from expectations.suites import PUBLISHED_SUITES
+    warehouse's reports live, semantic.backends.reports_dir), keyed to its build marker.
+
+    Refused before a suite runs: a URL that is not a warehouse (NotAWarehouse), an `out` that may not be
+    written (ReportRefused: someone's files, a file, a directory that does not exist or cannot be written).
+    """
+    from expectations import claim_reports_dir
 
     backends.require(url)  # NotAWarehouse (a ValueError) says what is there instead
+    target = Path(out) if out else backends.reports_dir(url)
+    if out:
+        check_out(target)
+    claim_reports_dir(target)
+    from expectations.gate import run_suite, write_results  # Great Expectations: seconds, once the checks pass
+    from expectations.suites import PUBLISHED_SUITES
+
     con = backends.open_warehouse(url)
     try:
         marker = backends.build_marker(con)
@@ -21,4 +32,15 @@ def validate(url: str, out: Path | None = None):
         runs = [run_suite(suite, tables) for suite in PUBLISHED_SUITES]
     finally:
         con.disconnect()
-    return runs, write_results(runs, Path(out) if out else backends.reports_dir(url), config.masked_url(url), marker)
+    return runs, write_results(runs, target, config.masked_url(url), marker)
+
+
+def check_out(out: Path) -> None:
+    """An --out the command may create or write into: its directory exists and is writable (ReportRefused)."""
+    from expectations import ReportRefused
+
+    parent = out.parent if not out.is_dir() else out
+    if not parent.is_dir():
+        raise ReportRefused(f"--out {out}: the directory {out.parent} does not exist (create it first)")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ReportRefused(f"--out {out}: cannot write in {parent}")
