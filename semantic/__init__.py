@@ -6,6 +6,6 @@
 """
 
 from semantic.layer import SemanticLayer, connect
-from semantic.query import QueryError
+from semantic.request import QueryError
 
 __all__ = ["QueryError", "SemanticLayer", "connect"]

@@ -20,14 +20,11 @@ from semantic.query import (
     ACCOUNTS_TABLE,
     ACTIVITY_ROLLUP_TABLE,
     ACTIVITY_TABLE,
-    QueryError,
-    Request,
     compile_request,
     distribution_part,
     filtered_accounts,
-    unknown_name_error,
-    validate,
 )
+from semantic.request import QueryError, Request, dimension_name, lorenz_points, parse_where
 
 
 class SemanticLayer:
@@ -67,9 +64,7 @@ class SemanticLayer:
 
     def dimension_values(self, name: str) -> list:
         """The values a dimension takes in the warehouse, sorted (fixed order where the spec gives one)."""
-        if name not in DIMENSIONS:
-            raise unknown_name_error("dimension", name, list(DIMENSIONS))
-        dimension = DIMENSIONS[name]
+        dimension = DIMENSIONS[dimension_name(name)]
         if dimension.kind == "derived":
             return list(range(1, 11 if name == "balance_decile" else 5))
         table = self._tables[ACTIVITY_TABLE if dimension.kind == "time" else ACCOUNTS_TABLE]
@@ -92,7 +87,6 @@ class SemanticLayer:
         shared ranked pass of these filters, the rest in one query in the warehouse.
         """
         request = Request.of(metrics, by, where, time_grain)
-        validate(request)
         by = list(request.by)
         ranked = [METRICS[m] for m in request.metrics if METRICS[m].grain == "distribution"]
         rest = tuple(m for m in request.metrics if METRICS[m].grain != "distribution")
@@ -115,15 +109,14 @@ class SemanticLayer:
 
     def deciles(self, where: Mapping | None = None) -> pd.DataFrame:
         """Balance deciles (1 = richest) of the filtered accounts: 10 rows at most."""
-        return self._from_summary(self._summary(Request.of((), where=where).where), ("deciles",),
+        return self._from_summary(self._summary(parse_where(where)), ("deciles",),
                                   distribution.deciles)
 
     def lorenz(self, where: Mapping | None = None, points: int = 1001) -> pd.DataFrame:
         """The Lorenz curve of the filtered balances: at most `points` points from (0, 0) to (1, 1); no points
         when no account passes the filters or their balances total 0."""
-        if points < 2:
-            raise QueryError("a Lorenz curve needs at least 2 points")
-        curve = self._from_summary(self._summary(Request.of((), where=where).where, lorenz_points=points),
+        points = lorenz_points(points)
+        curve = self._from_summary(self._summary(parse_where(where), lorenz_points=points),
                                    ("lorenz",), distribution.lorenz_curve)
         # only the origin (no accounts), or balances that total 0 (every share null): no curve
         return curve.iloc[0:0] if curve.balance_share.iloc[1:].isna().all() else curve
@@ -132,8 +125,6 @@ class SemanticLayer:
         """`balance_summary` of the accounts passing `where`, fetched once for the last few filters."""
         key = (repr(where), tuple(by), lorenz_points)  # equal reprs, equal filters (lists are not hashable)
         if key not in self._summaries:
-            validate(Request(("accounts",), tuple(by), where))
-
             def ranked_pass(bound_where):
                 request = Request(("accounts",), tuple(by), bound_where)
                 return balance_summary(filtered_accounts(self._tables[ACCOUNTS_TABLE], request), by, lorenz_points)
@@ -168,7 +159,6 @@ class SemanticLayer:
 
     def _accounts(self, where: Mapping | None) -> ir.Table:
         request = Request.of(["accounts"], where=where)
-        validate(request)
         return filtered_accounts(self._tables[ACCOUNTS_TABLE], request)
 
     def close(self) -> None:

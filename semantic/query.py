@@ -10,66 +10,21 @@ twice.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
 
 from semantic.catalog import DIMENSIONS, METRICS, TIME_GRAINS, Metric, balance_summary
 from semantic.models.rollups import ROLLUP_DIMENSIONS
+from semantic.request import QueryError, Request, validate
+
+__all__ = ["QueryError", "Request", "compile_request"]  # QueryError and Request: semantic/request.py
 
 ACCOUNTS_TABLE = "int_customer_account_metrics"
 ACTIVITY_TABLE = "fct_account_activity"
 ACTIVITY_ROLLUP_TABLE = "agg_activity_by_month"
 ACCOUNTS_ROLLUP_TABLE = "agg_accounts_by_segment"
-
-
-class QueryError(ValueError):
-    """A request the layer cannot answer, with what would be valid instead."""
-
-
-@dataclass(frozen=True)
-class Request:
-    metrics: tuple[str, ...]
-    by: tuple[str, ...] = ()
-    where: tuple[tuple[str, object], ...] = ()
-    time_grain: str = "month"
-
-    @classmethod
-    def of(cls, metrics, by=(), where=None, time_grain="month") -> Request:
-        metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
-        by = (by,) if isinstance(by, str) else tuple(by or ())
-        return cls(metrics, by, tuple((where or {}).items()), time_grain)
-
-
-def unknown_name_error(kind: str, name: str, valid: Sequence[str]) -> QueryError:
-    close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    return QueryError(f"unknown {kind} {name!r}.{hint} Valid {kind}s: {', '.join(valid)}")
-
-
-def validate(request: Request) -> None:
-    if not request.metrics:
-        raise QueryError(f"ask for at least one metric. Valid metrics: {', '.join(METRICS)}")
-    for name in request.metrics:
-        if name not in METRICS:
-            raise unknown_name_error("metric", name, list(METRICS))
-    for name in [*request.by, *(name for name, _ in request.where)]:
-        if name not in DIMENSIONS:
-            raise unknown_name_error("dimension", name, list(DIMENSIONS))
-    if len(set(request.by)) != len(request.by):
-        raise QueryError(f"a dimension appears twice in by={list(request.by)}")
-    if request.time_grain not in TIME_GRAINS:
-        raise QueryError(f"unknown time grain {request.time_grain!r}. Valid time grains: {', '.join(TIME_GRAINS)}")
-    if "activity_date" in request.by:
-        snapshot = [m for m in request.metrics if METRICS[m].grain != "activity"]
-        if snapshot:
-            raise QueryError(
-                f"{', '.join(snapshot)} cannot be sliced by activity_date: they describe the accounts as of the "
-                "snapshot, not per month. Activity metrics can: "
-                + ", ".join(m.name for m in METRICS.values() if m.grain == "activity"))
 
 
 def compile_request(tables: Mapping[str, ir.Table], request: Request) -> ir.Table:
@@ -210,16 +165,13 @@ def _apply_filters(table: ir.Table, where: Mapping[str, object]) -> ir.Table:
 
 
 def _predicate(column: ir.Column, name: str, selection) -> ir.BooleanValue | None:
-    """None means no filter: an empty selection, or one naming every fixed value of the dimension."""
-    dimension = DIMENSIONS[name]
+    """None means no filter: an empty selection, or one naming every fixed value of the dimension.
+    `selection` is parsed (semantic/request.py): a range is a pair of plain values or None."""
     if isinstance(selection, tuple):
-        if len(selection) != 2:
-            raise QueryError(f"a range filter on {name} is a pair (low, high), got {selection!r}")
+        literal = (lambda v: ibis.literal(v, "date")) if DIMENSIONS[name].kind == "time" else (lambda v: v)
         low, high = selection
-        if dimension.kind == "time":
-            low, high = (None if v is None else ibis.literal(v).cast("date") for v in (low, high))
-        bounds = [column >= low] if low is not None else []
-        bounds += [column <= high] if high is not None else []
+        bounds = [column >= literal(low)] if low is not None else []
+        bounds += [column <= literal(high)] if high is not None else []
         return ibis.and_(*bounds) if bounds else None
     if filters_nothing(name, selection):
         return None

@@ -305,7 +305,10 @@ def filtered(frame: pd.DataFrame, where: dict) -> pd.DataFrame:
     for name, selection in where.items():
         if isinstance(selection, tuple):
             low, high = selection
-            frame = frame[frame[name].between(-np.inf if low is None else low, np.inf if high is None else high)]
+            keep = frame[name].notna()
+            keep &= True if low is None else frame[name] >= low
+            keep &= True if high is None else frame[name] <= high
+            frame = frame[keep]
         else:
             values = selection if isinstance(selection, list) else [selection]
             if values and not set(FIXED_VALUES.get(name, [object()])) <= set(values):
@@ -331,12 +334,15 @@ def population(accounts: pd.DataFrame, where: dict | None = None) -> pd.DataFram
 
 
 def activity_in(stg: pd.DataFrame, where: dict | None = None) -> pd.DataFrame:
-    """Every activity observation, within the filter's activity_date range if it has one."""
+    """Every activity observation the filter's activity_date keeps (a range, a date or a list of dates)."""
     activity = fct_account_activity(stg)
     dates = (where or {}).get("activity_date")
-    if dates:
-        activity = activity[activity.activity_date.between(pd.Timestamp(dates[0]), pd.Timestamp(dates[1]))]
-    return activity
+    if dates is None or isinstance(dates, list) and not dates:
+        return activity
+    as_time = lambda d: None if d is None else pd.Timestamp(d)  # noqa: E731
+    selection = tuple(map(as_time, dates)) if isinstance(dates, tuple) else [
+        as_time(d) for d in (dates if isinstance(dates, list) else [dates])]
+    return filtered(activity, {"activity_date": selection})
 
 
 def metrics(accounts: pd.DataFrame, names: list[str], by: list[str] = (), where: dict | None = None,
