@@ -81,57 +81,74 @@ _SHORTEST_SECRET = 3  # shorter pieces of a password are masked in URLs, not sea
 
 
 def masked_url(url: str) -> str:
-    """`url` with everything between `://` and its last `@` masked (a plain user name kept: `u:***@host`)
-    and the values of secret-like options (password, token, key, ...) replaced by ***, whatever its shape.
-
-    Without a scheme, everything before the last `@` counts as the user and password.
-    """
+    """`url` with everything between `://` and its last `@` masked (a plain user name kept: `u:***@host`),
+    whatever its shape, and what else may be a secret: the values of secret-like options (password, token,
+    key, ...), an option without a value, a fragment, a "port" that is no number (a password missing its
+    `@host`). Without a scheme, everything before the last `@` counts as the user and password."""
     match = _SCHEME.search(url)
-    masked = _mask_authority(url) if match is None else url[:match.end()] + _mask_authority(url[match.end():])
-    return _CONNINFO_SECRET.sub(r"\1***", masked)
+    head, rest = (url[:match.end()], url[match.end():]) if match else ("", url)
+    return _CONNINFO_SECRET.sub(r"\1***", head + _mask(rest)[0])
 
 
 def redact(text: str, *urls: str) -> str:
     """`text` fit to print: the secrets of `urls` removed wherever and however they appear (raw,
-    percent-decoded, in pieces), then every URL in it masked as masked_url does. Every message path
-    (the command, serve, build's lines, reports) prints through it."""
+    percent-decoded, in pieces), then every URL in it masked as masked_url does (each to the next space
+    past its last `@`). Every message path (the command, serve, build's lines, reports) prints through it."""
     for secret in sorted(set().union(*(url_secrets(url) for url in urls)), key=len, reverse=True):
         text = re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE)
     matches = list(_SCHEME.finditer(text))
     parts = [text[:matches[0].start()] if matches else text]
     for match, following in zip(matches, [*matches[1:], None]):  # each URL runs to the next one, or the end
-        rest = text[match.end():following.start() if following else None]
-        parts.append(match.group(0) + _mask_authority(rest, _MESSAGE_URL_SECRET))
+        parts.append(match.group(0) + _mask(text[match.end():following.start() if following else None], True)[0])
     return _CONNINFO_SECRET.sub(r"\1***", "".join(parts))
 
 
-def _mask_authority(rest: str, secret_option: re.Pattern = _URL_SECRET) -> str:
-    """`rest` (what follows `://`) with its secret options masked, then everything before its last `@`."""
-    rest = secret_option.sub(r"\1***", rest)
-    userinfo, at, after = rest.rpartition("@")
-    if not at:
-        return rest
-    user, colon, _ = userinfo.partition(":")
-    if _PLAIN_USER.fullmatch(user) and not colon:
-        return rest  # a user name alone: no password to hide
-    return f"{user}:***@{after}" if _PLAIN_USER.fullmatch(user) else f"***@{after}"
-
-
 def url_secrets(url: str) -> set[str]:
-    """What of `url` must never be printed: its password (or all of a user info that is not a plain
-    user name and password) and secret-like option values, raw, percent-decoded and in pieces."""
+    """What of `url` must never be printed (what masked_url masks), raw, percent-decoded and in pieces."""
     rest = url.split("://", 1)[1] if "://" in url else url
-    found = [m.group(2) for m in _URL_SECRET.finditer(rest)] + [m.group(2) for m in _CONNINFO_SECRET.finditer(rest)]
-    rest = _URL_SECRET.sub(r"\1", rest)
-    userinfo, at, _ = rest.rpartition("@")
-    if at and not rest.startswith("/"):  # `scheme:///path`: no user info, only a path
-        user, _, password = userinfo.partition(":")
-        found.append(password if _PLAIN_USER.fullmatch(user) else userinfo)
     forms = set()
-    for value in found:
-        for form in {value, unquote(value), unquote_plus(value), quote(value, safe="")}:
-            forms |= {form, *re.split(r"[^A-Za-z0-9]+", form)}
+    for value in _mask(rest, paths=rest.startswith("/"))[1]:
+        for decoded in {value, unquote(value), unquote_plus(value)}:
+            for form in {decoded, quote(decoded), quote(decoded, safe="")}:
+                forms |= {form, *re.split(r"[^A-Za-z0-9]+", form)}
     return {form for form in forms if len(form) >= _SHORTEST_SECRET}
+
+
+def _mask(rest: str, in_message: bool = False, paths: bool = False) -> tuple[str, list[str]]:
+    """`rest` (what follows `://`) masked, and the secrets it held. In a message the URL ends at a space
+    past its last `@`; `paths`: a `scheme:///path` has no user info (its `@` are the path's)."""
+    found: list[str] = []
+
+    def hide(match: re.Match) -> str:
+        found.append(match.group(2))
+        return match.group(1) + "***"
+
+    rest = (_MESSAGE_URL_SECRET if in_message else _URL_SECRET).sub(hide, rest)
+    userinfo, at, after = rest.rpartition("@")
+    head = ""
+    if at:
+        user, colon, password = userinfo.partition(":")
+        plain = _PLAIN_USER.fullmatch(user) is not None
+        head = f"{user}:***@" if plain and colon else userinfo + "@" if plain else "***@"
+        if not paths and head != userinfo + "@":
+            found.append(password if plain else userinfo)
+    else:
+        after = rest
+    stop, anything = (r"\s", r"\S") if in_message else ("", ".")
+    authority, path, query, fragment, tail = re.match(
+        rf"([^/?#{stop}]*)([^?#{stop}]*)(\?[^#{stop}]*)?(#{anything}*)?(.*)", after, flags=re.DOTALL).groups()
+    host, colon, port = authority.partition(":")
+    if not at and colon and not authority.startswith("[") and port and not port.isdigit():
+        found.append(port)  # no `@host`: what follows `user:` is a password, not a port
+        authority = f"{host}:***"
+    if query:
+        items = query[1:].split("&")
+        found += [item for item in items if item and "=" not in item and item != "***"]
+        query = "?" + "&".join(item if "=" in item or not item else "***" for item in items)
+    if fragment and len(fragment) > 1:
+        found.append(fragment[1:])
+        fragment = "#***"
+    return head + authority + path + (query or "") + (fragment or "") + tail, found
 
 
 # ---- reading a URL ------------------------------------------------------------------------------

@@ -45,3 +45,30 @@ def test_database_file_of_a_url(url, path):
 def test_a_url_without_a_scheme_is_refused():
     with pytest.raises(ValueError, match="not a backend URL"):
         config.backend_name("just/a/path.duckdb")
+
+
+def test_an_empty_flag_is_refused_and_an_empty_variable_is_unset(monkeypatch):
+    monkeypatch.setenv(config.BACKEND_ENV, "")
+    assert config.backend_url() == config.default_backend_url()
+    with pytest.raises(config.BadURL, match="not a backend URL"):
+        config.backend_name(config.backend_url(""))
+
+
+@pytest.mark.parametrize("text", ["lots", "4", "GB", "-1GB", "4 GB; SET x", "1e3GB", ""])
+def test_a_memory_limit_is_a_size(text):
+    with pytest.raises(ValueError, match="give a size such as 4GB"):
+        config.memory_size(text)
+
+
+def test_a_memory_limit_from_the_environment_names_it(monkeypatch):
+    monkeypatch.setenv(config.BUILD_MEMORY_ENV, "lots")
+    with pytest.raises(ValueError, match=config.BUILD_MEMORY_ENV):
+        config.build_memory()
+    assert config.build_memory("512 MiB") == "512 MiB"
+
+
+@pytest.mark.parametrize("url", ["duckdb:///w.duckdb?mode=ro", "duckdb:///a#b.duckdb", "duckdb://u:p@host/w.duckdb",
+                                 "sqlite://", "datafusion://:memory:", "duckdb:///a\nb"])
+def test_a_file_url_is_a_path_and_nothing_else(url):
+    with pytest.raises(config.BadURL):
+        config.check_path_url(url)
