@@ -123,6 +123,40 @@ def test_activity_by_time_grain_equals_duckdb(layers, time_grain):
                                             time_grain=time_grain))
 
 
+# Values a careless or hostile caller sends that are still values: each means the same on every backend
+ODD_VALUES = {
+    "text": {"region": ["West", "O'Brien", "back\\slash", "%", "_", "Nörth 北 🙂", "\u2028", "West ", "' OR 1=1 --"]},
+    "numbers": {"age": [30.5, 31, 10**30], "balance": (None, 1e300)},
+    "dates": {"activity_date": ["2024-01-31", date(2023, 6, 30)]},
+    "date_range": {"activity_date": ("2023-03-31", date(2024, 2, 29))},
+    "derived": {"balance_decile": [1, 2.0], "leverage_quartile": (2, None)},
+}
+REFUSED = [{"region": "North\x00"}, {"region": "\ud800"}, {"region": 5}, {"age": ["abc"]}, {"age": 10**400},
+           {"activity_date": "garbage"}, {"balance_decile": 11}]
+
+
+@pytest.mark.parametrize("where", list(ODD_VALUES))
+@pytest.mark.feature("odd filter values")
+def test_odd_filter_values_mean_the_same(layers, where):
+    layer, reference = layers
+    names = ["accounts", "total_balance", "avg_income", "gini", "transaction_volume"]
+    assert_frames_close(layer.query(names, where=ODD_VALUES[where]), reference.query(names, where=ODD_VALUES[where]))
+
+
+@pytest.mark.feature("malformed requests refused")
+def test_malformed_requests_are_refused_the_same(layers):
+    """Refused before any SQL is written: the same QueryError, whatever the backend."""
+    layer, reference = layers
+    for where in REFUSED:
+        assert _refusal(layer, where) == _refusal(reference, where)
+
+
+def _refusal(layer, where) -> str:
+    with pytest.raises(semantic.QueryError) as error:
+        layer.query(["accounts"], where=where)
+    return str(error.value)
+
+
 @pytest.mark.feature("deciles and Lorenz curve")
 def test_deciles_and_lorenz_equal_duckdb(layers):
     layer, reference = layers
