@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 
 @dataclass(frozen=True)
@@ -21,12 +23,37 @@ FILTERS = (
 )
 
 
-def selection_from_query(params: dict[str, str], options: dict[str, list]) -> dict[str, list]:
-    """Filter values from URL query parameters; values that do not exist are ignored."""
+def params_from_search(search) -> dict[str, list[str]]:
+    """The page URL's query string (`?region=North&region=West`) as text: every value kept as written.
+
+    Panel's own `location.query_params` turns `5` into an int, `true` into a bool and `[1,2]` into a list;
+    the filters want the text, whatever it is."""
+    text = search if isinstance(search, str) else ""
+    return parse_qs(text.removeprefix("?"), keep_blank_values=True)
+
+
+def _texts(value) -> list[str]:
+    """The comma-separated values in one parameter's value (text, a list of texts, or anything else)."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    texts = []
+    for item in items:
+        if item is None:
+            continue
+        try:
+            text = item if isinstance(item, str) else str(item)
+        except Exception:  # an object whose text cannot be had names no option
+            continue
+        texts += [v.strip() for v in text.split(",") if v.strip()]
+    return texts
+
+
+def selection_from_query(params: Mapping, options: dict[str, list]) -> dict[str, list]:
+    """Filter values from URL query parameters (each a text, a list of texts, or anything else);
+    values that do not exist are ignored, and so is a parameter that names none."""
     selection = {}
     for f in FILTERS:
-        wanted = [v.strip() for v in (params.get(f.param) or "").split(",") if v.strip()]
-        selection[f.dimension] = [v for v in options[f.dimension] if v in wanted]
+        wanted = set(_texts(params.get(f.param)))
+        selection[f.dimension] = [v for v in options[f.dimension] if str(v) in wanted]
     return selection
 
 
@@ -46,3 +73,29 @@ def active_summary(selection: dict[str, list], options: dict[str, list]) -> str:
     active = effective(selection, options)
     labels = {f.dimension: f.label for f in FILTERS}
     return "; ".join(f"{labels[d]}: {', '.join(map(str, v))}" for d, v in active.items())
+
+
+def plain_uri(uri: str) -> str:
+    """A request URI with at most one '?' and no '#' (later ones percent-encoded: the same query to a browser)."""
+    path, mark, query = uri.partition("?")
+    return path.replace("#", "%23") + mark + query.replace("?", "%3F").replace("#", "%23")
+
+
+def tolerate_any_url() -> None:
+    """Make Panel read any page URL (idempotent; once per server process, from the setup script).
+
+    Panel's Location splits the request URI on '?' and '#' and the host on ':' expecting two parts:
+    `/app?region=North?x` or an IPv6 Host header fails the session's start (a blank page)."""
+    from panel.io import location
+
+    original = location._get_location_params
+    if getattr(original, "tolerant", False):
+        return
+
+    @functools.wraps(original)
+    def location_params(protocol, host, uri):
+        host = None if host and host.count(":") > 1 else host
+        return original(protocol, host, plain_uri(uri) if uri else uri)
+
+    location_params.tolerant = True
+    location._get_location_params = location_params

@@ -5,7 +5,14 @@ from __future__ import annotations
 import panel as pn
 
 from dashboard import data
-from dashboard.state import FILTERS, active_summary, effective, query_from_selection, selection_from_query
+from dashboard.state import (
+    FILTERS,
+    active_summary,
+    effective,
+    params_from_search,
+    query_from_selection,
+    selection_from_query,
+)
 
 
 class Filters:
@@ -43,8 +50,9 @@ class Filters:
         return f"**Active filters:** {text}" if text else ""
 
     def link_to_url(self, location) -> None:
-        """Apply the URL's filters now, and keep the URL in step with the widgets from here on."""
-        self.set_selection(selection_from_query(dict(location.query_params or {}), self.options))
+        """Apply the URL's filters now (read as text: any value shows the dashboard), and keep the URL in step
+        with the widgets from here on."""
+        self.set_selection(selection_from_query(params_from_search(location.search), self.options))
 
         def update_url(*_events):
             location.search = query_from_selection(self.selection())

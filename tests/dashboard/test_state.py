@@ -1,0 +1,62 @@
+"""The filters' URL form: any query string, any parameter value of any type, gives a valid selection."""
+
+from __future__ import annotations
+
+import string
+from urllib.parse import urlencode
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dashboard.state import FILTERS, params_from_search, plain_uri, selection_from_query
+
+OPTIONS = {"risk_tolerance": ["High", "Low", "Medium"], "region": ["Central", "North", "West"],
+           "account_type": ["checking", "credit", "savings"]}
+PARAMS = [f.param for f in FILTERS]
+NAMES = [v for values in OPTIONS.values() for v in values]
+
+json_ish = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.sampled_from(NAMES),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=12)
+
+
+@given(st.dictionaries(st.sampled_from(PARAMS) | st.text(max_size=8), json_ish, max_size=6))
+def test_any_params_give_a_subset_of_the_options(params):
+    selection = selection_from_query(params, OPTIONS)
+    assert set(selection) == set(OPTIONS)
+    for dimension, chosen in selection.items():
+        assert set(chosen) <= set(OPTIONS[dimension]) and len(chosen) == len(set(chosen))
+
+
+@given(st.text())
+def test_any_query_string_is_read_as_text(search):
+    params = params_from_search(search)
+    assert all(isinstance(v, str) for values in params.values() for v in values)
+    selection_from_query(params, OPTIONS)
+
+
+@given(st.lists(st.sampled_from(NAMES) | st.text(alphabet=string.printable, max_size=6), max_size=8))
+def test_the_named_options_are_chosen_wherever_they_appear(values):
+    """Values spread over repeated parameters and commas: every option named is chosen, nothing else."""
+    pairs = [("region", v) for v in values[::2]] + [("region", ",".join(values[1::2]))]
+    selection = selection_from_query(params_from_search("?" + urlencode(pairs)), OPTIONS)
+    named = {v.strip() for v in values for v in v.split(",")}
+    assert selection["region"] == [v for v in OPTIONS["region"] if v in named]
+    assert selection["risk_tolerance"] == [] and selection["account_type"] == []
+
+
+def test_what_panel_would_have_parsed_is_text_here():
+    assert params_from_search("?region=5&risk=1.5&product=true") == {"region": ["5"], "risk": ["1.5"],
+                                                                     "product": ["true"]}
+    assert selection_from_query(params_from_search("?region=North&region=[1,2]&region=West"),
+                                OPTIONS)["region"] == ["North", "West"]
+    assert params_from_search(None) == {} and params_from_search("") == {}
+
+
+@given(st.text(alphabet="/?#=&a%", max_size=30))
+def test_a_request_uri_keeps_one_question_mark(uri):
+    plain = plain_uri(uri)
+    assert plain.count("?") <= 1 and "#" not in plain
+    if "?" in uri:  # the same query once decoded: everything after the first '?' (as a browser reads it)
+        assert params_from_search("?" + plain.split("?", 1)[1]) == params_from_search("?" + uri.split("?", 1)[1])
