@@ -335,7 +335,7 @@ def _unmatched(sl, where: dict) -> list[str]:
         missing = [v for v in selection if v not in known and str(v) not in texts]
         if missing:
             shown = ", ".join(repr(v) for v in missing[:5]) + (", ..." if len(missing) > 5 else "")
-            notes.append(f"{name} {shown} matches nothing (the result is empty there); {name} takes "
+            notes.append(f"{name} {shown} matches no row; {name} takes "
                          f"{_listing(known, sl.dimensions[name].kind)}")
     return notes
 
