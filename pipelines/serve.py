@@ -5,18 +5,38 @@ warehouse (the embedded DuckDB file under data/warehouse/) is built, and only
 when it does not exist. A default older than the committed sample is served
 as it is, with a notice (here and in the dashboard's header) naming the
 command that rebuilds it.
+
+It listens on 127.0.0.1 unless told otherwise, and stopping it (Ctrl-C,
+SIGTERM) stops what it started: the signal is passed on to the child running
+(`panel serve`, or a build or validation before it), which is killed if it has
+not exited a few seconds later; a child dies with it even if it is SIGKILLed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import signal
 import subprocess
 import sys
+import time
 
-from dashboard.server import panel_serve_command
+from dashboard.server import (
+    ListenRefused,
+    check_listen,
+    check_origins,
+    is_wildcard,
+    local_hosts,
+    panel_serve_command,
+    url_host,
+)
 from semantic import backends, config
 
 EXIT_REFUSED = 2
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+GRACE_SECONDS = 5.0  # how long a child has to exit after the signal is passed on, before it is killed
+PR_SET_PDEATHSIG = 1
 
 
 BASIC_AUTH_ENV, COOKIE_SECRET_ENV = "FINTECH_BASIC_AUTH", "FINTECH_COOKIE_SECRET"
@@ -31,11 +51,105 @@ def login_settings() -> dict[str, str]:
     return {"PANEL_BASIC_AUTH": os.environ[BASIC_AUTH_ENV], "PANEL_COOKIE_SECRET": os.environ[COOKIE_SECRET_ENV]}
 
 
-def serve(url: str, port: int, basic_auth: bool = False) -> int:
+class Stopped(Exception):
+    """A stop signal arrived: the children are gone, serving ends (exit 0)."""
+
+
+class Children:
+    """Runs one child at a time; a stop signal is passed on to it, or ends the work in this process."""
+
+    def __init__(self):
+        self.child: subprocess.Popen | None = None
+        self.stopped_by: int | None = None
+        self.stopped_at = 0.0
+
+    def _on_signal(self, signum, _frame) -> None:
+        first = self.stopped_by is None
+        if first:
+            self.stopped_by, self.stopped_at = signum, time.monotonic()
+        if self.child is not None and self.child.poll() is None:
+            self.child.send_signal(signum)
+        elif first:
+            raise Stopped
+
+    @contextlib.contextmanager
+    def handling_signals(self):
+        previous = {s: signal.signal(s, self._on_signal) for s in STOP_SIGNALS}
+        try:
+            yield self
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+    def run(self, command: list[str], env: dict) -> int:
+        """The child's exit code; Stopped if a stop signal came while it ran."""
+        parent = os.getpid()
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # no signal between the fork and self.child
+        try:
+            if self.stopped_by is not None:
+                raise Stopped
+            # its own process group: a terminal's Ctrl-C reaches it once, passed on by this process
+            self.child = subprocess.Popen(command, env=env, process_group=0,
+                                          preexec_fn=lambda: _die_with(parent))
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        try:
+            while True:
+                try:
+                    code = self.child.wait(timeout=0.2)
+                    break
+                except subprocess.TimeoutExpired:
+                    if self.stopped_by is not None and time.monotonic() - self.stopped_at > GRACE_SECONDS:
+                        self.child.kill()
+        finally:
+            self.child = None
+        if self.stopped_by is not None:
+            raise Stopped
+        return code
+
+
+def _die_with(parent: int) -> None:
+    """In the child, before exec: unblock the stop signals, and ask Linux for SIGTERM when the parent dies."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    with contextlib.suppress(Exception):  # not Linux: the signals passed on still stop it
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _cannot_listen(address: str, port: int) -> bool:
+    """Say why `address:port` cannot be listened on (in use, not an address here), if it cannot."""
+    try:
+        check_listen(address, port)
+    except ListenRefused as e:
+        print(f"fintech serve: {e}", file=sys.stderr)
+        return True
+    return False
+
+
+def serve(url: str, port: int, basic_auth: bool = False, *, address: str = "127.0.0.1",
+          origins: tuple[str, ...] = ()) -> int:
+    """Serve the dashboard on `address:port`; websockets from the address (+ localhost) and `origins`."""
+    children = Children()
+    with children.handling_signals():
+        try:
+            return _serve(children, url, port, basic_auth, address, tuple(origins))
+        except Stopped:
+            print(f"fintech serve: stopped ({signal.Signals(children.stopped_by).name})", file=sys.stderr)
+            return 0
+
+
+def _serve(children: Children, url: str, port: int, basic_auth: bool, address: str,
+           origins: tuple[str, ...]) -> int:
     fintech = [sys.executable, "-m", "pipelines"]
     env = {**os.environ, config.BACKEND_ENV: url}
     if basic_auth:
         env.update(login_settings())
+    try:
+        check_origins(origins)
+    except ListenRefused as e:
+        print(f"fintech serve: {e}", file=sys.stderr)
+        return EXIT_REFUSED
     try:
         found = backends.inspect(url)
     except Exception as e:  # an unreachable server, a refused login: say so, no traceback
@@ -48,19 +162,27 @@ def serve(url: str, port: int, basic_auth: bool = False) -> int:
         except backends.NotAWarehouse as e:
             print(f"fintech serve: {e}", file=sys.stderr)
         return EXIT_REFUSED
+    if _cannot_listen(address, port):  # before a build: a busy port should not wait for one
+        return 1
     if found == backends.MISSING:
         source = config.default_source()
         print(f"building the default warehouse from {source}", flush=True)
-        if subprocess.call([*fintech, "build", "--source", str(source)], env=env) != 0:
+        if children.run([*fintech, "build", "--source", str(source)], env) != 0:
             return 1
     notice = backends.staleness_notice(url)
     if notice:
         print(f"fintech serve: note: {notice}", file=sys.stderr, flush=True)
     if backends.validation_report(url, backends.published_build_id(url))[0] is None:
-        subprocess.call([*fintech, "validate"], env=env)  # a failure shows as the dashboard's badge
-    print(f"serving the dashboard on http://localhost:{port}/app (backend {config.masked_url(url)})", flush=True)
-    command = panel_serve_command(port)
-    try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return 0
+        children.run([*fintech, "validate"], env)  # a failure shows as the dashboard's badge
+    if _cannot_listen(address, port):  # again, just before: a build takes a while
+        return 1
+    hosts = local_hosts(address)
+    print(f"serving the dashboard on http://{url_host(address) or '0.0.0.0'}:{port}/app "
+          f"(backend {config.masked_url(url)})", flush=True)
+    if is_wildcard(address):
+        print(f"fintech serve: note: listening on every interface: the dashboard is reachable from the network"
+              f"{'' if basic_auth else ' with no login (--basic-auth asks for one)'}; browsers elsewhere need "
+              f"their host name given: --allow-websocket-origin HOST[:PORT]"
+              f"{' (given: ' + ', '.join(origins) + ')' if origins else ' (none given)'}",
+              file=sys.stderr, flush=True)
+    return children.run(panel_serve_command(port, hosts=hosts, address=address, origins=origins), env)

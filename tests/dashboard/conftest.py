@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -49,12 +51,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclasses.dataclass(frozen=True)
+class Served:
+    """A running `panel serve`: its /app URL, its process and its log."""
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+
 @pytest.fixture(scope="session")
-def dashboard_url(dashboard_data):
-    """`panel serve dashboard/app.py` as a subprocess on a free port, on the DuckDB warehouse; its /app URL."""
+def dashboard_server(dashboard_data) -> Served:
+    """`panel serve dashboard/app.py` as a subprocess on a free port, on the DuckDB warehouse."""
     data, url, _ = dashboard_data
     with served(url, data) as app:
-        yield app
+        yield Served(app, SERVERS[app], data / "panel.log")
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(dashboard_server) -> str:
+    """The /app URL of the session's `panel serve`."""
+    return dashboard_server.url
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +86,48 @@ def postgres_dashboard_url(dashboard_data, postgres_database, tmp_path_factory):
         yield app
 
 
+@dataclasses.dataclass(frozen=True)
+class LoginServer:
+    """A running `fintech serve --basic-auth`: where, its process and log, its login, and the canary's file."""
+    base: str
+    process: subprocess.Popen
+    log: Path
+    password: str
+    secret: str
+    canary: Path  # created if the server ever imports the module CANARY
+
+
+CANARY = "fintech_import_canary"
+
+
+@pytest.fixture(scope="session")
+def login_server(dashboard_data, tmp_path_factory) -> LoginServer:
+    """`fintech serve --basic-auth` on the dashboard's warehouse, the login from the environment; a module on
+    its path (CANARY) leaves a file when imported."""
+    data, url, _ = dashboard_data
+    home = tmp_path_factory.mktemp("login_server")
+    (home / "path").mkdir()
+    canary = home / "imported"
+    (home / "path" / f"{CANARY}.py").write_text(f"open({str(canary)!r}, 'w').close()\n")
+    port, password, secret = free_port(), "correct-horse-battery-staple", "s3cr3t-" + "x" * 40
+    env = {**os.environ, "FINTECH_BACKEND": url, "FINTECH_DATA_DIR": str(data), "PYTHONPATH": str(home / "path"),
+           "FINTECH_BASIC_AUTH": password, "FINTECH_COOKIE_SECRET": secret}
+    log = open(home / "serve.log", "w")
+    server = subprocess.Popen([sys.executable, "-m", "pipelines", "serve", "--basic-auth", "--port", str(port)],
+                              env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(f"{base}/login", server, timeout=120)
+        yield LoginServer(base, server, home / "serve.log", password, secret, canary)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+SERVERS: dict[str, subprocess.Popen] = {}  # the process behind each URL `served` yields
+
+
 @contextlib.contextmanager
 def served(backend_url: str, data_dir: Path):
     port = free_port()
@@ -79,8 +137,10 @@ def served(backend_url: str, data_dir: Path):
     app = f"http://127.0.0.1:{port}/app"
     try:
         _wait_for(app, server)
+        SERVERS[app] = server
         yield app
     finally:
+        SERVERS.pop(app, None)
         server.terminate()
         server.wait(timeout=30)
         log.close()

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+
+import psutil
+import pytest
 
 from tests.conftest import ROOT, SAMPLE_CSV, build_warehouse, file_digest
 from tests.dashboard.conftest import _wait_for, free_port
@@ -31,7 +37,7 @@ def test_serve_builds_validates_and_serves(tmp_path):
             assert "Fintech Portfolio Dashboard" in response.read().decode()
         assert (data / "warehouse" / "fintech.duckdb").exists()
         assert (data / "warehouse" / "fintech.duckdb.validation" / "summary.json").exists()
-        assert f"http://localhost:{port}/app" in (tmp_path / "serve.log").read_text()
+        assert f"serving the dashboard on http://127.0.0.1:{port}/app" in (tmp_path / "serve.log").read_text()
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
@@ -52,47 +58,34 @@ def _get(url: str, cookie: str | None = None) -> tuple[int, str, str]:
         return error.code, error.headers.get("Location", ""), error.read().decode(errors="replace")
 
 
-def test_basic_auth_shows_no_data_without_credentials(dashboard_data, tmp_path, page):
+def test_basic_auth_shows_no_data_without_credentials(dashboard_data, login_server, page):
     """`fintech serve --basic-auth`: Panel's login in front of everything; the password and the cookie secret
     come from the environment, not the command line."""
     data, url, accounts = dashboard_data
-    port = free_port()
-    password, secret = "correct-horse-battery-staple", "s3cr3t-" + "x" * 40
-    env = {**os.environ, "FINTECH_BACKEND": url, "FINTECH_DATA_DIR": str(data),
-           "FINTECH_BASIC_AUTH": password, "FINTECH_COOKIE_SECRET": secret}
-    log = open(tmp_path / "serve.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "pipelines", "serve", "--basic-auth", "--port", str(port)],
-                              env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    base, password, secret = login_server.base, login_server.password, login_server.secret
     total = f"{len(accounts):,}"
-    try:
-        _wait_for(f"{base}/login", server, timeout=120)
-        # no cookie: every door leads to the login form, none to the app or its data
-        for path in ("/app", "/app/autoload.js?bokeh-autoload-element=x", "/app/ws"):
-            status, location, body = _get(base + path)
-            assert status != 200 or "Fintech Portfolio Dashboard" not in body, path
-            assert total not in body and "kpi-value" not in body, path
-        # a browser: the login form, a wrong password, then the right one and the cards
-        page.goto(f"{base}/app")
-        page.wait_for_selector("input[name=password]")
-        assert page.locator(".kpi-value").count() == 0
-        page.fill("input[name=username]", "analyst")
-        page.fill("input[name=password]", "guess")
-        page.keyboard.press("Enter")
-        page.wait_for_selector("input[name=password]")
-        assert page.locator(".kpi-value").count() == 0
-        page.fill("input[name=username]", "analyst")
-        page.fill("input[name=password]", password)
-        page.keyboard.press("Enter")
-        page.wait_for_selector('[data-kpi="accounts"] .kpi-value', timeout=60_000)
-        assert page.locator('[data-kpi="accounts"] .kpi-value').inner_text() == total
-        command_lines = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-        assert password not in command_lines and secret not in command_lines
-    finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
-        log.close()
-    assert password not in (tmp_path / "serve.log").read_text()
+    # no cookie: every door leads to the login form, none to the app or its data
+    for path in ("/app", "/app/autoload.js?bokeh-autoload-element=x", "/app/ws"):
+        status, location, body = _get(base + path)
+        assert status != 200 or "Fintech Portfolio Dashboard" not in body, path
+        assert total not in body and "kpi-value" not in body, path
+    # a browser: the login form, a wrong password, then the right one and the cards
+    page.goto(f"{base}/app")
+    page.wait_for_selector("input[name=password]")
+    assert page.locator(".kpi-value").count() == 0
+    page.fill("input[name=username]", "analyst")
+    page.fill("input[name=password]", "guess")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("input[name=password]")
+    assert page.locator(".kpi-value").count() == 0
+    page.fill("input[name=username]", "analyst")
+    page.fill("input[name=password]", password)
+    page.keyboard.press("Enter")
+    page.wait_for_selector('[data-kpi="accounts"] .kpi-value', timeout=60_000)
+    assert page.locator('[data-kpi="accounts"] .kpi-value').inner_text() == total
+    command_lines = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert password not in command_lines and secret not in command_lines
+    assert password not in login_server.log.read_text()
 
 
 def test_basic_auth_without_its_settings_is_refused(tmp_path):
@@ -175,3 +168,105 @@ def test_a_stale_default_is_reported_not_rebuilt(generate_csv, tmp_path, page):
     served_log = (tmp_path / "serve.log").read_text()
     assert "older than" in served_log and "fintech build` rebuilds it" in served_log
     assert "building" not in served_log
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=lambda s: s.name)
+def test_a_stop_signal_stops_panel_serve_too(dashboard_data, tmp_path, stop):
+    """The signal goes to `fintech serve` alone (as `kill PID` sends it); the `panel serve` it started goes too,
+    even when `fintech serve` is SIGKILLed; it listened on 127.0.0.1 only."""
+    data, url, _ = dashboard_data
+    port = free_port()
+    env = {**os.environ, "FINTECH_DATA_DIR": str(data)}
+    server, log = _serve(["--backend", url, "--port", str(port)], env, tmp_path / "serve.log")
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/app", server, timeout=120)
+        (panel,) = psutil.Process(server.pid).children()
+        listening = {c.laddr for c in panel.net_connections("tcp") if c.status == psutil.CONN_LISTEN}
+        assert listening == {("127.0.0.1", port)}
+        os.kill(server.pid, stop)
+        assert server.wait(timeout=20) == (-9 if stop == signal.SIGKILL else 0)
+        psutil.wait_procs([panel], timeout=10)
+        assert not panel.is_running() and _port_is_free(port)
+    finally:
+        if server.poll() is None:
+            _stop(server, log)
+        log.close()
+    if stop != signal.SIGKILL:
+        written = (tmp_path / "serve.log").read_text()
+        assert "Traceback" not in written and f"fintech serve: stopped ({stop.name})" in written
+
+
+def test_a_stop_signal_while_building_stops_the_build(tmp_path):
+    data = tmp_path / "data"
+    (data / "raw").mkdir(parents=True)
+    shutil.copy(SAMPLE_CSV, data / "raw" / "fintech_data.csv")
+    env = {**{k: v for k, v in os.environ.items() if k != "FINTECH_BACKEND"}, "FINTECH_DATA_DIR": str(data)}
+    server, log = _serve(["--port", str(free_port())], env, tmp_path / "serve.log")
+    try:
+        build, deadline = None, time.monotonic() + 60
+        while build is None and time.monotonic() < deadline:
+            build = next((p for p in psutil.Process(server.pid).children() if "build" in p.cmdline()), None)
+            time.sleep(0.02)
+        os.kill(server.pid, signal.SIGTERM)
+        assert server.wait(timeout=20) == 0
+        psutil.wait_procs([build], timeout=10)
+        assert not build.is_running()
+        assert not (data / "warehouse" / "fintech.duckdb").exists()  # stopped before it published
+    finally:
+        if server.poll() is None:
+            _stop(server, log)
+        log.close()
+    assert "Traceback" not in (tmp_path / "serve.log").read_text()
+
+
+def test_a_port_in_use_is_one_line_and_exit_1(dashboard_data):
+    data, url, _ = dashboard_data
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "pipelines", "serve", "--backend", url, "--port", str(port)],
+                                capture_output=True, text=True, cwd=ROOT, timeout=120,
+                                env={**os.environ, "FINTECH_DATA_DIR": str(data)})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"fintech serve: port {port} on 127.0.0.1 is in use (another "
+                                                  "server?): stop it or choose another with --port"]
+
+
+def test_every_interface_is_said_and_origins_are_checked(dashboard_data, tmp_path):
+    """--address 0.0.0.0: the note that the network reaches it; an origin that is no HOST[:PORT] is refused."""
+    data, url, _ = dashboard_data
+    env = {**os.environ, "FINTECH_DATA_DIR": str(data)}
+    refused = subprocess.run([sys.executable, "-m", "pipelines", "serve", "--backend", url, "--port", "1",
+                              "--allow-websocket-origin", "http://dash.example.com/app"],
+                             capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert "--allow-websocket-origin 'http://dash.example.com/app'" in refused.stderr
+    port = free_port()
+    server, log = _serve(["--backend", url, "--address", "0.0.0.0", "--allow-websocket-origin", "dash.example.com",
+                          "--port", str(port)], env, tmp_path / "serve.log")
+    try:
+        deadline = time.monotonic() + 60
+        while not psutil.Process(server.pid).children():  # the note comes just before panel serve starts
+            assert time.monotonic() < deadline and server.poll() is None
+            time.sleep(0.05)
+        (panel,) = psutil.Process(server.pid).children()
+        command = panel.cmdline()
+        assert command[command.index("--address") + 1] == "0.0.0.0"
+        origins = {command[i + 1] for i, arg in enumerate(command) if arg == "--allow-websocket-origin"}
+        assert origins == {f"localhost:{port}", f"127.0.0.1:{port}", "dash.example.com"}
+    finally:
+        _stop(server, log)
+    written = (tmp_path / "serve.log").read_text()
+    assert f"serving the dashboard on http://0.0.0.0:{port}/app" in written
+    assert "--allow-websocket-origin HOST[:PORT] (given: dash.example.com)" in written
