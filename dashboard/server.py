@@ -15,8 +15,8 @@ WARM = Path(__file__).resolve().parent / "warm.py"
 
 LOCAL_NAMES = ("localhost", "127.0.0.1")
 WILDCARDS = ("0.0.0.0", "::", "")
-# Bokeh's allowlist syntax: a host name, an IPv4 address or `*` patterns, then optionally `:PORT` or `:*`
-ORIGIN = re.compile(r"[A-Za-z0-9*][A-Za-z0-9*.-]{0,252}(?::(?P<port>\d{1,5}|\*))?")
+# What Bokeh's allowlist reads: a host name, an IPv4 address or a `*` pattern, then optionally `:PORT` (no IPv6)
+ORIGIN = re.compile(r"[A-Za-z0-9*][A-Za-z0-9*.-]{0,252}(?::(?P<port>\d{1,5}))?")
 
 
 class ListenRefused(ValueError):
@@ -59,19 +59,23 @@ def url_host(address: str) -> str:
 
 
 def local_hosts(address: str) -> tuple[str, ...]:
-    """Hosts a browser may name for the websocket: the address served on (+ localhost, 127.0.0.1 if they reach it)."""
-    if is_wildcard(address) or is_local(address):
-        named = () if is_wildcard(address) or address in LOCAL_NAMES else (url_host(address),)
-        return (*LOCAL_NAMES, *named)
-    return (url_host(address),)
+    """Hosts a browser may name for the websocket: the address served on (+ localhost, 127.0.0.1 if they reach it).
+    Bokeh reads no IPv6 address there: a browser on one needs a host name."""
+    named = () if is_wildcard(address) or address in LOCAL_NAMES or ":" in address else (address,)
+    return (*LOCAL_NAMES, *named) if is_wildcard(address) or is_local(address) else named
+
+
+def origin_hosts(origins: tuple[str, ...], port: int) -> tuple[str, ...]:
+    """The origins given, as Bokeh reads them: HOST alone is the host on the default port (behind a proxy) or on
+    `port` (reached directly)."""
+    return tuple(dict.fromkeys(h for o in origins for h in ((o,) if ":" in o or o == "*" else (o, f"{o}:{port}"))))
 
 
 def check_origins(origins: tuple[str, ...]) -> None:
     """Refuse an origin that is not HOST[:PORT] (a scheme or a path would never match a browser's Origin)."""
     for origin in origins:
         match = ORIGIN.fullmatch(origin)
-        port = match and match["port"]
-        if not match or (port and port != "*" and not 0 < int(port) < 65536):
+        if not match or (match["port"] and not 0 < int(match["port"]) < 65536):
             raise ListenRefused(f"--allow-websocket-origin {origin!r}: give HOST or HOST:PORT "
                                 "(e.g. dashboard.example.com or 10.0.0.5:5006), no scheme or path")
 

@@ -28,6 +28,7 @@ from dashboard.server import (
     check_origins,
     is_wildcard,
     local_hosts,
+    origin_hosts,
     panel_serve_command,
     url_host,
 )
@@ -51,8 +52,9 @@ def login_settings() -> dict[str, str]:
     return {"PANEL_BASIC_AUTH": os.environ[BASIC_AUTH_ENV], "PANEL_COOKIE_SECRET": os.environ[COOKIE_SECRET_ENV]}
 
 
-class Stopped(Exception):
-    """A stop signal arrived: the children are gone, serving ends (exit 0)."""
+class Stopped(BaseException):
+    """A stop signal arrived: the children are gone, serving ends (exit 0). Not an Exception: no `except
+    Exception` on the way (a failed connection's message, say) may take it for an error."""
 
 
 class Children:
@@ -185,4 +187,5 @@ def _serve(children: Children, url: str, port: int, basic_auth: bool, address: s
               f"their host name given: --allow-websocket-origin HOST[:PORT]"
               f"{' (given: ' + ', '.join(origins) + ')' if origins else ' (none given)'}",
               file=sys.stderr, flush=True)
-    return children.run(panel_serve_command(port, hosts=hosts, address=address, origins=origins), env)
+    return children.run(panel_serve_command(port, hosts=hosts, address=address,
+                                            origins=origin_hosts(origins, port)), env)

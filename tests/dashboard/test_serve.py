@@ -264,7 +264,7 @@ def test_every_interface_is_said_and_origins_are_checked(dashboard_data, tmp_pat
         command = panel.cmdline()
         assert command[command.index("--address") + 1] == "0.0.0.0"
         origins = {command[i + 1] for i, arg in enumerate(command) if arg == "--allow-websocket-origin"}
-        assert origins == {f"localhost:{port}", f"127.0.0.1:{port}", "dash.example.com"}
+        assert origins == {f"localhost:{port}", f"127.0.0.1:{port}", "dash.example.com", f"dash.example.com:{port}"}
     finally:
         _stop(server, log)
     written = (tmp_path / "serve.log").read_text()
