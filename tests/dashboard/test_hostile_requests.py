@@ -23,8 +23,6 @@ from tests.dashboard.conftest import CANARY
 from tests.dashboard.test_browser import wait_for_card
 from tests.test_imports import bench_scripts, project_modules
 
-pytestmark = pytest.mark.browser
-
 ACTING_ON_IMPORT = [
     "antigravity", "this", "pip.__main__", "panel.__main__", "bokeh.__main__", "pytest.__main__", "idlelib.idle",
     "tests.conftest", "bench.run", "bench.soak", "__main__", "turtledemo.__main__", "ensurepip.__main__",
@@ -140,11 +138,16 @@ def expected_stamp(where: dict) -> str:
     return ";".join(f"{d}={','.join(sorted(where[d]))}" for d in sorted(where))
 
 
+@pytest.mark.browser
 def test_any_url_value_shows_the_dashboard(dashboard_url, dashboard_data, page):
+    """Also: whatever the page asks of /components/ (nothing, with Panel's bundled resources) is served."""
     _, _, accounts = dashboard_data
+    components = []
+    page.on("response", lambda r: components.append((r.url, r.status)) if "/components/" in r.url else None)
     for query, where in URLS.items():
         page.goto(dashboard_url + query)
         page.wait_for_function(RENDERED, arg=expected_stamp(where), timeout=30_000)
         want = reference.metrics(accounts, ["accounts"], where=where).iloc[0]["accounts"]
         wait_for_card(page, "accounts", f"{int(want):,}")
     assert [e for e in page.console_errors if "favicon" not in e] == []
+    assert [(url, status) for url, status in components if status >= 400] == []
