@@ -70,7 +70,10 @@ class Children:
         if first:
             self.stopped_by, self.stopped_at = signum, time.monotonic()
         if self.child is not None and self.child.poll() is None:
-            self.child.send_signal(signum)
+            if first:
+                self.child.send_signal(signum)
+            else:  # a second signal: no more waiting
+                self.child.kill()
         elif first:
             raise Stopped
 
@@ -85,14 +88,14 @@ class Children:
 
     def run(self, command: list[str], env: dict) -> int:
         """The child's exit code; Stopped if a stop signal came while it ran."""
-        parent = os.getpid()
+        parent, prctl = os.getpid(), _prctl()
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # no signal between the fork and self.child
         try:
             if self.stopped_by is not None:
                 raise Stopped
             # its own process group: a terminal's Ctrl-C reaches it once, passed on by this process
             self.child = subprocess.Popen(command, env=env, process_group=0,
-                                          preexec_fn=lambda: _die_with(parent))
+                                          preexec_fn=lambda: _die_with(parent, prctl))
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         try:
@@ -110,13 +113,22 @@ class Children:
         return code
 
 
-def _die_with(parent: int) -> None:
-    """In the child, before exec: unblock the stop signals, and ask Linux for SIGTERM when the parent dies."""
+def _prctl():
+    """Linux's prctl(2), looked up before the fork (the child should do as little as it can); None elsewhere."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+    except (OSError, AttributeError):
+        return None
+
+
+def _die_with(parent: int, prctl) -> None:
+    """In the child, before exec: unblock the stop signals, and ask Linux for SIGTERM when the parent dies
+    (elsewhere only the signals passed on stop it)."""
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-    with contextlib.suppress(Exception):  # not Linux: the signals passed on still stop it
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os.kill(os.getpid(), signal.SIGTERM)
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _cannot_listen(address: str, port: int) -> bool:
