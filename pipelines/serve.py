@@ -166,9 +166,13 @@ def _serve(children: Children, url: str, port: int, basic_auth: bool, address: s
         return EXIT_REFUSED
     try:
         found = backends.inspect(url)
-    except Exception as e:  # an unreachable server, a refused login: say so, no traceback
-        print(f"fintech serve: cannot open {config.masked_url(url)} ({type(e).__name__}): "
-              f"{config.masked_url(str(e)).splitlines()[0] if str(e) else ''}", file=sys.stderr)
+    except backends.CannotConnect as e:  # an unreachable server, a refused login: its own message says so
+        print(f"fintech serve: {config.redact(str(e), url)}", file=sys.stderr)
+        return 1
+    except Exception as e:  # a damaged file, a server that answers oddly: say so, no traceback
+        first_line = config.redact(str(e), url).splitlines()[0] if str(e) else ""
+        print(f"fintech serve: cannot open {config.masked_url(url)} ({type(e).__name__}): {first_line}",
+              file=sys.stderr)
         return 1
     if found is not None and not (found == backends.MISSING and config.is_default_backend(url)):
         try:
