@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode
@@ -73,29 +72,3 @@ def active_summary(selection: dict[str, list], options: dict[str, list]) -> str:
     active = effective(selection, options)
     labels = {f.dimension: f.label for f in FILTERS}
     return "; ".join(f"{labels[d]}: {', '.join(map(str, v))}" for d, v in active.items())
-
-
-def plain_uri(uri: str) -> str:
-    """A request URI with at most one '?' and no '#' (later ones percent-encoded: the same query to a browser)."""
-    path, mark, query = uri.partition("?")
-    return path.replace("#", "%23") + mark + query.replace("?", "%3F").replace("#", "%23")
-
-
-def tolerate_any_url() -> None:
-    """Make Panel read any page URL (idempotent; once per server process, from the setup script).
-
-    Panel's Location splits the request URI on '?' and '#' and the host on ':' expecting two parts:
-    `/app?region=North?x` or an IPv6 Host header fails the session's start (a blank page)."""
-    from panel.io import location
-
-    original = location._get_location_params
-    if getattr(original, "tolerant", False):
-        return
-
-    @functools.wraps(original)
-    def location_params(protocol, host, uri):
-        host = None if host and host.count(":") > 1 else host
-        return original(protocol, host, plain_uri(uri) if uri else uri)
-
-    location_params.tolerant = True
-    location._get_location_params = location_params

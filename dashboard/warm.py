@@ -2,8 +2,7 @@
 
 Panel execs this file as a module named "panel_setup_module"; imported under any
 other name it does nothing (a module must not act on import). It first narrows
-Panel's /components/ route (dashboard.routes) and makes Panel read any page URL
-(dashboard.state), then renders the whole app into a
+what a request can make Panel do (dashboard.guards), then renders the whole app into a
 throwaway document, so every section's query lands in the shared caches
 (dashboard.data) and the first visitor waits only for their own page to be drawn.
 """
@@ -16,11 +15,11 @@ SETUP_MODULE = "panel_setup_module"  # the name `panel serve --setup` runs this 
 def setup() -> None:
     from bokeh.document import Document
 
-    from dashboard import routes, state
+    from dashboard import guards
     from dashboard.app import create_app
 
-    routes.install()
-    state.tolerate_any_url()
+    guards.narrow_component_route()
+    guards.tolerate_any_url()
     create_app().server_doc(Document())
 
 

@@ -8,7 +8,8 @@ from urllib.parse import urlencode
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.state import FILTERS, params_from_search, plain_uri, selection_from_query
+from dashboard.guards import plain_uri
+from dashboard.state import FILTERS, params_from_search, selection_from_query
 
 OPTIONS = {"risk_tolerance": ["High", "Low", "Medium"], "region": ["Central", "North", "West"],
            "account_type": ["checking", "credit", "savings"]}
