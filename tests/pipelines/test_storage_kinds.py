@@ -26,7 +26,7 @@ from tests.spec import PUBLISHED_TABLES
 
 KINDS = ("duckdb", "sqlite", "postgres", "datafusion")
 # kills per kind in make test (the default warehouse's kind most); FINTECH_KILL_TRIALS=20 for a long run
-KILL_TRIALS = {"duckdb": 3, "sqlite": 2, "postgres": 2, "datafusion": 2}
+KILL_TRIALS = {"duckdb": 2, "sqlite": 1, "postgres": 1, "datafusion": 1}
 
 
 @pytest.fixture(params=KINDS)
