@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
@@ -27,16 +28,32 @@ from semantic.query import (
 from semantic.request import QueryError, Request, dimension_name, lorenz_points, parse_where
 
 
+def _while_open(method):
+    """A question to a closed layer is refused, not a driver's "connection already closed"."""
+    @functools.wraps(method)
+    def ask(self, *args, **kwargs):
+        if self._closed:
+            raise QueryError(f"this layer on {config.masked_url(self.url)} is closed: semantic.connect() again")
+        return method(self, *args, **kwargs)
+    return ask
+
+
 class SemanticLayer:
     """Metrics x dimensions x filters on one warehouse, every answer computed in the database from the
     catalog's Ibis definitions (distribution answers finished from one fetched ranked pass per filter)."""
 
     def __init__(self, url: str | None = None, read_only: bool = True):
+        """QueryError for a URL that cannot be read or names no warehouse of this product; ConnectionError
+        (backends.CannotConnect) for a server that does not answer."""
+        self._closed = True
+        if url is not None and not isinstance(url, str):
+            raise QueryError(f"a backend URL is text, such as duckdb:///path/to/fintech.duckdb, got "
+                             f"{type(url).__name__}")
         self.url = config.backend_url(url)
         try:
             backends.require(self.url)  # a warehouse this product published, else what is there instead
-        except backends.NotAWarehouse as e:
-            raise QueryError(str(e)) from None
+        except (backends.NotAWarehouse, config.BadURL) as e:
+            raise QueryError(config.redact(str(e), self.url)) from None
         self.con = backends.open_warehouse(self.url, read_only=read_only)
         names = [ACCOUNTS_TABLE, ACTIVITY_TABLE]
         published = self.con.list_tables()
@@ -49,6 +66,7 @@ class SemanticLayer:
         self._local = duckdb.connect()
         self._compiled: dict[tuple, str] = {}
         self._shapes = CompiledShapes(self.con)
+        self._closed = False
 
     def __repr__(self) -> str:
         return f"SemanticLayer({config.masked_url(self.url)!r})"
@@ -62,6 +80,7 @@ class SemanticLayer:
     def dimensions(self) -> dict[str, Dimension]:
         return dict(DIMENSIONS)
 
+    @_while_open
     def dimension_values(self, name: str) -> list:
         """The values a dimension takes in the warehouse, sorted (fixed order where the spec gives one)."""
         dimension = DIMENSIONS[dimension_name(name)]
@@ -75,11 +94,13 @@ class SemanticLayer:
         return found
 
     # ---- questions
+    @_while_open
     def to_ibis(self, metrics: Sequence[str] | str, by: Sequence[str] | str = (), where: Mapping | None = None,
                 time_grain: str = "month") -> ir.Table:
         """The unexecuted Ibis expression for a request."""
         return compile_request(self._tables, Request.of(metrics, by, where, time_grain))
 
+    @_while_open
     def query(self, metrics, by=(), where=None, time_grain: str = "month") -> pd.DataFrame:
         """A DataFrame: one column per `by` dimension, then one per metric, in the order asked.
 
@@ -103,15 +124,18 @@ class SemanticLayer:
             result = result.sort_values(by, ignore_index=True)
         return result[[*by, *request.metrics]]
 
+    @_while_open
     def sql(self, metrics, by=(), where=None, time_grain: str = "month") -> str:
         """The SQL the connected backend runs for a request."""
         return str(ibis.to_sql(self.to_ibis(metrics, by, where, time_grain), dialect=self.con.name))
 
+    @_while_open
     def deciles(self, where: Mapping | None = None) -> pd.DataFrame:
         """Balance deciles (1 = richest) of the filtered accounts: 10 rows at most."""
         return self._from_summary(self._summary(parse_where(where)), ("deciles",),
                                   distribution.deciles)
 
+    @_while_open
     def lorenz(self, where: Mapping | None = None, points: int = 1001) -> pd.DataFrame:
         """The Lorenz curve of the filtered balances: at most `points` points from (0, 0) to (1, 1); no points
         when no account passes the filters or their balances total 0."""
@@ -153,6 +177,7 @@ class SemanticLayer:
         build = lambda where: compile_request(self._tables, dataclasses.replace(request, where=where))  # noqa: E731
         return self._shapes.fetch(kind, request.where, build).to_pandas()
 
+    @_while_open
     def accounts(self, where: Mapping | None = None) -> pd.DataFrame:
         """The filtered rows of int_customer_account_metrics (one per account): for exports, not for charts."""
         return self._accounts(where).order_by("account_id").to_pyarrow().to_pandas()
@@ -162,8 +187,10 @@ class SemanticLayer:
         return filtered_accounts(self._tables[ACCOUNTS_TABLE], request)
 
     def close(self) -> None:
-        self.con.disconnect()
-        self._local.close()
+        if not self._closed:
+            self._closed = True
+            self.con.disconnect()
+            self._local.close()
 
 
 def connect(url: str | None = None) -> SemanticLayer:

@@ -20,8 +20,10 @@ from __future__ import annotations
 import datetime
 import decimal
 import difflib
+import functools
 import math
 import numbers
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -41,6 +43,26 @@ class QueryError(ValueError):
 Where = tuple[tuple[str, object], ...]
 
 
+def _read_safely(parse):
+    """Reading a caller's objects runs their code (__hash__, __eq__, __iter__, __index__...): whatever that
+    raises is a refusal of the request like any other, never the object's own exception."""
+    @functools.wraps(parse)
+    def read(*args, **kwargs):
+        try:
+            return parse(*args, **kwargs)
+        except QueryError:
+            raise
+        except Exception as e:
+            raise QueryError(f"cannot read this request: one of its objects raised {type(e).__name__} when read "
+                             "(give plain text, numbers, dates, lists, tuples and dicts)") from None
+    return read
+
+
+def _plain_text(value: str) -> str:
+    """The text of a str or of a str subclass (an enum member of str, say), not what its __str__ says."""
+    return str.__str__(value)
+
+
 @dataclass(frozen=True)
 class Request:
     """A parsed request: names checked against the catalog, filter values in their plain form."""
@@ -50,6 +72,7 @@ class Request:
     time_grain: str = "month"
 
     @classmethod
+    @_read_safely
     def of(cls, metrics, by=(), where=None, time_grain="month") -> Request:
         """The request the caller means, or a QueryError saying what is wrong with it."""
         request = cls(names("metric", metrics), names("dimension", by, argument="by"), parse_where(where),
@@ -85,12 +108,14 @@ def names(kind: str, given, argument: str | None = None) -> tuple[str, ...]:
     for name in given:
         if not isinstance(name, str):
             raise QueryError(f"{argument}: a {kind} name is text, got {shown(name)} ({type(name).__name__})")
+    given = [_plain_text(name) for name in given]
     if len(set(given)) != len(given):
         raise QueryError(f"a {kind} appears twice in {argument}={shown(list(given), 200)}")
-    return tuple(str(name) for name in given)
+    return tuple(given)
 
 
 def time_grain_of(given) -> str:
+    given = _plain_text(given) if isinstance(given, str) else given
     if not isinstance(given, str) or given not in TIME_GRAINS:
         if isinstance(given, str):
             raise unknown_name_error("time grain", given, list(TIME_GRAINS))
@@ -98,6 +123,7 @@ def time_grain_of(given) -> str:
     return given
 
 
+@_read_safely
 def parse_where(where) -> Where:
     """The filters as (dimension, parsed selection) pairs, in the order given."""
     if where is None:
@@ -109,12 +135,14 @@ def parse_where(where) -> Where:
     for name, selection in where.items():
         if not isinstance(name, str):
             raise QueryError(f"where: a filter's name is a dimension name (text), got {shown(name)}")
+        name = _plain_text(name)
         if name not in DIMENSIONS:
             raise unknown_name_error("dimension", name, list(DIMENSIONS))
-        parsed.append((str(name), parse_selection(name, selection)))
+        parsed.append((name, parse_selection(name, selection)))
     return tuple(parsed)
 
 
+@_read_safely
 def parse_selection(name: str, selection):
     """One filter: a tuple is a range (low, high); a list or set, values; anything else, one value."""
     if isinstance(selection, tuple):
@@ -154,6 +182,7 @@ def value_of(name: str, value, in_range: bool = False):
 def _text(name: str, value) -> str:
     if not isinstance(value, str):
         raise QueryError(f"{name} takes text values, got {shown(value)} ({type(value).__name__})")
+    value = _plain_text(value)
     if len(value) > MAX_TEXT:
         raise QueryError(f"a value of {name} is {len(value):,} characters long; at most {MAX_TEXT:,}")
     if "\x00" in value:
@@ -163,17 +192,15 @@ def _text(name: str, value) -> str:
     except UnicodeEncodeError:
         raise QueryError(f"a value of {name} is not valid Unicode text (an unpaired surrogate): "
                          f"{shown(value)}") from None
-    return str(value)
+    return value
 
 
 def _number(name: str, value) -> int | float:
     wanted = f"{name} takes numbers"
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, decimal.Decimal)):
-        if type(value).__name__ == "bool_":  # numpy's boolean, not a number either
-            raise QueryError(f"{wanted}, got {shown(value)} (a boolean)")
+    if not _is_number(value):
         raise QueryError(f"{wanted}, got {shown(value)} ({type(value).__name__})")
-    if isinstance(value, numbers.Integral) and -_INT64 <= int(value) < _INT64:
-        return int(value)
+    if isinstance(value, numbers.Integral) and -_INT64 <= operator.index(value) < _INT64:
+        return operator.index(value)
     try:
         number = float(value)
     except (OverflowError, ValueError, decimal.InvalidOperation):
@@ -181,6 +208,13 @@ def _number(name: str, value) -> int | float:
     if not math.isfinite(number):
         raise QueryError(f"{wanted} (finite ones), got {shown(value)}")
     return number
+
+
+def _is_number(value) -> bool:
+    """A real number: not a boolean (Python's or numpy's), not a duration (numpy files timedelta64 under
+    the integers)."""
+    return (isinstance(value, (numbers.Real, decimal.Decimal)) and not isinstance(value, bool)
+            and type(value).__name__ not in {"bool_", "timedelta64"})
 
 
 def _date(name: str, value) -> datetime.date:
@@ -192,10 +226,13 @@ def _date(name: str, value) -> datetime.date:
     if type(value).__name__ == "datetime64":  # numpy's, as pandas hands them out
         import pandas as pd
 
-        return _not_missing(name, pd.Timestamp(value)).date()
+        try:
+            return _not_missing(name, pd.Timestamp(value)).date()
+        except (ValueError, OverflowError, NotImplementedError):  # beyond the years a timestamp holds
+            raise QueryError(f"{expected}, got {shown(value)} (out of range)") from None
     if not isinstance(value, str):
         raise QueryError(f"{expected}, got {shown(value)} ({type(value).__name__})")
-    text = value.strip()
+    text = _plain_text(value).strip()
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
@@ -231,17 +268,21 @@ def validate(request: Request) -> None:
                 + ", ".join(m.name for m in METRICS.values() if m.grain == "activity"))
 
 
+@_read_safely
 def lorenz_points(points) -> int:
     """The number of points of a Lorenz curve: a whole number from 2 to MAX_LORENZ_POINTS."""
-    if isinstance(points, bool) or not isinstance(points, numbers.Integral) or not 2 <= points <= MAX_LORENZ_POINTS:
+    whole = isinstance(points, numbers.Integral) and _is_number(points)
+    if not whole or not 2 <= operator.index(points) <= MAX_LORENZ_POINTS:
         raise QueryError(f"points: a Lorenz curve takes a whole number of points from 2 to {MAX_LORENZ_POINTS:,}, "
                          f"got {shown(points)}")
-    return int(points)
+    return operator.index(points)
 
 
+@_read_safely
 def dimension_name(name) -> str:
     if not isinstance(name, str):
         raise QueryError(f"a dimension name is text, got {shown(name)} ({type(name).__name__})")
+    name = _plain_text(name)
     if name not in DIMENSIONS:
         raise unknown_name_error("dimension", name, list(DIMENSIONS))
     return name

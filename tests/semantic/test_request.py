@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import enum
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -274,3 +276,106 @@ def test_values_in_their_many_python_forms_mean_the_same(layer):
     # a whole number beyond 64 bits is a number like any other: nobody is that old
     assert sl.query(["accounts"], where={"age": 10**30}).accounts.tolist() == [0]
     assert sl.query(["accounts"], where={"age": (None, 10**30)}).accounts.tolist() == [len(accounts)]
+
+
+# ---- objects that are not what they say -------------------------------------------------------
+
+class Dim(str, enum.Enum):
+    REGION = "region"
+
+
+class Region(str, enum.Enum):
+    NORTH = "North"
+
+
+class Liar(str):
+    """Text 'region' that says it is 'age'."""
+    def __str__(self):
+        return "age"
+
+
+class Raises:
+    def __init__(self, where: str):
+        self.where = where
+
+    def __getattribute__(self, name):
+        if name in {"__hash__", "__eq__", "__iter__", "__len__", "__index__", "__float__", "items", "keys"}:
+            raise RuntimeError(f"hostile {name}")
+        return object.__getattribute__(self, name)
+
+    def __hash__(self):
+        raise RuntimeError("hostile __hash__")
+
+    def __eq__(self, other):
+        raise RuntimeError("hostile __eq__")
+
+
+class Pairs(Mapping):
+    """A mapping of any keys, hashable or not."""
+    def __init__(self, *pairs):
+        self.pairs = pairs
+
+    def __getitem__(self, key):
+        return next(v for k, v in self.pairs if k is key)
+
+    def __iter__(self):
+        return iter([k for k, _ in self.pairs])
+
+    def __len__(self):
+        return len(self.pairs)
+
+
+class HostileList(list):
+    def __iter__(self):
+        raise RuntimeError("hostile __iter__")
+
+
+class HostileInt(int):
+    def __le__(self, other):
+        raise RuntimeError("hostile <=")
+
+    __ge__ = __lt__ = __gt__ = __le__
+
+
+def test_text_of_str_subclasses_is_their_text(layer):
+    """An enum member of str is its value, whatever its __str__ says; a subclass lying in __str__ is read as
+    the text it is."""
+    sl, _, accounts = layer
+    north = int((accounts.region == "North").sum())
+    assert sl.query(["accounts"], where={Dim.REGION: "North"}).accounts.tolist() == [north]
+    assert sl.query(["accounts"], where={"region": Region.NORTH}).accounts.tolist() == [north]
+    assert sl.query(["accounts"], where={Liar("region"): ["North"]}).accounts.tolist() == [north]
+    assert sl.query(["accounts"], by=[Dim.REGION]).region.tolist() == sorted(accounts.region.unique())
+    # an int subclass is read as its number, never asked to compare itself
+    assert sl.query(["accounts"], where={"age": (HostileInt(0), HostileInt(200))}).accounts.tolist() == [len(accounts)]
+    assert len(sl.lorenz(points=HostileInt(11))) == 11
+
+
+@pytest.mark.parametrize("call", [
+    lambda sl: sl.query(["accounts"], where={"age": np.timedelta64(3, "D")}),
+    lambda sl: sl.query(["accounts"], where={"balance_decile": np.timedelta64(3)}),
+    lambda sl: sl.query(["transaction_volume"], where={"activity_date": np.datetime64("200000-01-01")}),
+    lambda sl: sl.lorenz(points=np.timedelta64(11)),
+    lambda sl: sl.query(["accounts"], where={"region": HostileList(["North"])}),
+    lambda sl: sl.query(["accounts"], where=Pairs((Raises("key"), "North"))),
+    lambda sl: sl.query(["accounts"], where={"region": Raises("value")}),
+    lambda sl: sl.query(["accounts"], where=Raises("where")),
+    lambda sl: sl.query(HostileList(["accounts"])),
+    lambda sl: sl.dimension_values(Raises("name")),
+], ids=lambda _: "")
+def test_objects_that_raise_when_read_are_refused(layer, call):
+    sl, _, _ = layer
+    with pytest.raises(semantic.QueryError):
+        call(sl)
+
+
+def test_a_closed_layer_and_a_bad_url_are_query_errors(published_sample, tmp_path):
+    built, _ = published_sample
+    sl = semantic.connect(warehouse_url(built))
+    sl.close()
+    sl.close()  # twice: nothing to do
+    with pytest.raises(semantic.QueryError, match="closed"):
+        sl.query(["accounts"])
+    for url in [built, "notaurl", "foo://bar", f"duckdb://{tmp_path}/none.duckdb", f"duckdb://{SAMPLE_CSV}"]:
+        with pytest.raises(semantic.QueryError):
+            semantic.connect(url)
