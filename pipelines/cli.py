@@ -51,9 +51,9 @@ def _tolerant_output() -> None:
 
 def _failed(args, e: Exception) -> int:
     """The exit code and message of an exception the command did not catch itself."""
-    from semantic.backends import CannotConnect
+    from semantic.backends import CannotConnect, NotAWarehouse
 
-    if isinstance(e, Refused):
+    if isinstance(e, (Refused, NotAWarehouse)):  # NotAWarehouse: what is there instead, or a file it cannot read
         _error(args, f"{args.command}: {e}")
         return EXIT_REFUSED
     if isinstance(e, config.BadURL):
@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=_whole, default=42, help="random seed (>= 0), default 42")
     generate.add_argument("--accounts-per-customer", type=_finite, default=1.0, metavar="M",
                           help="mean number of accounts per customer (1 to 100), default 1")
-    generate.add_argument("--out", type=Path, required=True,
+    generate.add_argument("--out", type=_path("the path of a CSV file to write"), required=True,
                           help="CSV file to write, in an existing directory (never over a file that is not an "
                                "extract)")
     generate.set_defaults(run=_generate)
@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="run every expectation suite on the published warehouse")
     _backend_argument(validate)
-    validate.add_argument("--out", type=Path, default=None,
+    validate.add_argument("--out", type=_path("a directory for the report"), default=None, metavar="DIR",
                           help="where Data Docs and summary.json go (default: where the warehouse's reports live: "
                                "beside a database file, inside a Parquet directory, data/validation/ for a server)")
     validate.set_defaults(run=_validate)
@@ -135,7 +135,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _backend_argument(parser, help: str = "Ibis connection URL (as for build)") -> None:
     parser.add_argument("--backend", default=None, metavar="URL",
-                        help=help + "; percent-encode '/', '?', '#', '@' and spaces in a password")
+                        help=help + "; percent-encode '/', '?', '#', '@' and spaces in a password. A password "
+                                    f"here is shown to every user of this machine by ps: set ${config.BACKEND_ENV} "
+                                    "instead")
 
 
 def _checked(check):
@@ -159,6 +161,15 @@ def _number(text: str, whole: bool, low: float, high: float, what: str):
     return value
 
 
+def _path(what: str):
+    """An argparse type for a path: an empty one names nothing (Path('') would be the working directory)."""
+    def path(text: str) -> Path:
+        if not text:
+            raise ValueError(f"takes {what}, got {text!r}")
+        return Path(text)
+    return _checked(path)
+
+
 _whole = _checked(lambda text: _number(text, True, -math.inf, math.inf, "a whole number"))
 _finite = _checked(lambda text: _number(text, False, -math.inf, math.inf, "a finite number"))
 _seconds = _checked(lambda text: _number(text, False, 0, math.inf, "a finite number of seconds, 0 or more"))
@@ -171,6 +182,10 @@ def _backend(args) -> str:
 
     url = config.backend_url(args.backend)
     backends.storage(url)
+    if args.backend is not None and config.holds_password(url):
+        _error(args, f"{args.command}: note: the password given with --backend is visible to other users of this "
+                     f"machine (ps) while the command runs; set ${config.BACKEND_ENV} instead")
+    backends.check_readable(url)  # Unreadable (exit 2): a file or directory this user may not read
     return url
 
 
@@ -197,7 +212,7 @@ def _build(args) -> int:
     from pipelines.build import BuildError, build
     from pipelines.contract import ContractViolation
     from pipelines.target import BuildBusy, TargetRefused
-    from semantic.backends import CannotConnect
+    from semantic.backends import CannotConnect, NotAWarehouse
 
     url = _backend(args)
     source = args.source or config.default_source()
@@ -225,6 +240,9 @@ def _build(args) -> int:
     except CannotConnect as e:
         _error(args, f"build: {e}\nnothing was built")
         return EXIT_FAILED
+    except (config.BadURL, NotAWarehouse) as e:  # refused (exit 2): an option the server's driver refused, a
+        _error(args, f"build: {e}\nnothing was built")  # file it cannot read
+        return EXIT_REFUSED
     except (BuildError, NotImplementedError, ValueError) as e:
         _error(args, f"build failed: {e}\n{unchanged}")
         return EXIT_FAILED
@@ -325,18 +343,28 @@ def _filter_number(name: str, text: str) -> int | float:
 
 
 def _unmatched(sl, where: dict) -> list[str]:
-    """A note for each listed filter value no row has, naming the values the dimension takes."""
+    """A note for each listed filter value no row has, naming the values the dimension takes: each value
+    compared as the layer reads it (semantic.request.parse_selection: `20240131` and `2024-01-31T00:00` are
+    the date 2024-01-31, `30` and `30.0` the same number)."""
+    from semantic.request import QueryError, parse_selection, parse_where
+
     notes = []
-    for name, selection in where.items():
+    for (name, selection), (parsed_name, _) in zip(where.items(), parse_where(where)):
         if not isinstance(selection, list) or not selection:
             continue
-        known = sl.dimension_values(name)
-        texts = {str(v) for v in known}
-        missing = [v for v in selection if v not in known and str(v) not in texts]
+        known = sl.dimension_values(parsed_name)
+        missing = []
+        for value in selection:
+            try:
+                read = parse_selection(parsed_name, [value])
+            except QueryError:  # refused by the query already; never here
+                continue
+            if read and read[0] not in known and value not in missing:
+                missing.append(value)
         if missing:
             shown = ", ".join(repr(v) for v in missing[:5]) + (", ..." if len(missing) > 5 else "")
             notes.append(f"{name} {shown} matches no row; {name} takes "
-                         f"{_listing(known, sl.dimensions[name].kind)}")
+                         f"{_listing(known, sl.dimensions[parsed_name].kind)}")
     return notes
 
 

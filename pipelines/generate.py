@@ -260,12 +260,21 @@ def check_arguments(out: Path, rows: int, seed: int, accounts_per_customer: floa
             and 1 <= accounts_per_customer <= MAX_ACCOUNTS_PER_CUSTOMER):
         raise GenerateRefused(f"--accounts-per-customer is a mean number of accounts per customer, from 1 to "
                               f"{MAX_ACCOUNTS_PER_CUSTOMER:g}, got {accounts_per_customer!r}")
+    if out.name in ("", ".", ".."):  # "", ".", "/", "dir/..": no file named
+        raise GenerateRefused(f"--out {str(out)!r} names no file: --out takes the path of a CSV file to write, "
+                              "in an existing directory, as in data/raw/fintech_data.csv")
     for path in (out, _partial(out)):
-        _check_writable(path)
+        try:
+            _check_writable(path)
+        except OSError as e:  # a name too long, a path through a file...: not a place a file can be written
+            raise GenerateRefused(f"--out {out}: cannot write there ({e.strerror or type(e).__name__}): "
+                                  "give the path of a CSV file in a directory you can write") from None
 
 
 def _check_writable(out: Path) -> None:
     if not out.parent.is_dir():
+        if out.parent.exists():
+            raise GenerateRefused(f"--out {out}: {out.parent} is not a directory")
         raise GenerateRefused(f"--out {out}: the directory {out.parent} does not exist (create it first)")
     if not os.access(out.parent, os.W_OK | os.X_OK):
         raise GenerateRefused(f"--out {out}: cannot write in the directory {out.parent}")
@@ -297,7 +306,12 @@ def generate(out: Path, rows: int, seed: int = 42, accounts_per_customer: float 
         progress = rows >= 500_000 and sys.stderr.isatty()
     bar = _progress_bar(rows) if progress else None
     tmp = _partial(out)
-    with open(tmp, "wb") as sink:
+    try:
+        sink = open(tmp, "wb")
+    except OSError as e:  # the checks passed, the system says no (/proc, a read-only mount): nothing written
+        raise GenerateRefused(f"--out {out}: cannot write {tmp} ({e.strerror or type(e).__name__}): give the "
+                              "path of a CSV file in a directory you can write") from None
+    with sink:
         sink.write(header_line())
         for size, data in zip(sizes, _in_order(jobs)):
             sink.write(data)

@@ -45,7 +45,10 @@ def check_target(url: str, source: Path) -> None:
         raise TargetRefused(f"refused {path}: it is the source extract itself; publishing there would destroy it")
     if path is not None and path.is_dir() and Path(source).resolve().is_relative_to(path.resolve()):
         raise TargetRefused(f"refused {path}: the source extract {source} is inside the warehouse directory")
-    found = backends.inspect(url)
+    try:
+        found = backends.inspect(url)
+    except backends.Unreadable as e:  # a file or directory there this user may not read
+        raise TargetRefused(f"refused {path or masked_url(url)}: {e}; nothing was written") from None
     if found not in (None, backends.MISSING):
         raise TargetRefused(f"refused {path or masked_url(url)}: it is {found}, not a warehouse published by "
                             "`fintech build`; nothing was written. Give another --backend, or move it away")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from semantic import backends, config
@@ -22,6 +23,7 @@ def validate(url: str, out: Path | None = None):
     if out:
         check_out(target)
     claim_reports_dir(target)
+    check_writable(target, given=bool(out))
     from expectations.gate import run_suite, write_results  # Great Expectations: seconds, once the checks pass
     from expectations.suites import PUBLISHED_SUITES
 
@@ -33,6 +35,37 @@ def validate(url: str, out: Path | None = None):
     finally:
         con.disconnect()
     return runs, write_results(runs, target, config.masked_url(url), marker)
+
+
+def check_writable(target: Path, given: bool = False) -> None:
+    """ReportRefused unless the report directory can be made (where the first existing directory above it is)
+    or, when it exists, every directory and file in it written: tried, not guessed from the mode bits (root may
+    write anywhere by them, /proc nowhere), leaving nothing behind."""
+    from expectations import ReportRefused
+
+    hint = "give --out DIR, a directory you can write" + ("" if given else " (made when missing)")
+    place = target
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    where = f"cannot make a directory in {place}"
+    try:
+        if place != target:  # the report directory would be made in `place`
+            os.rmdir(tempfile.mkdtemp(prefix=".fintech-probe-", dir=place))
+            return
+        for directory, _, files in os.walk(target, onerror=_raise):
+            where = f"cannot write in {directory}"
+            tempfile.TemporaryFile(dir=directory).close()
+            for name in files:
+                where = f"cannot write {os.path.join(directory, name)}"
+                if not os.access(os.path.join(directory, name), os.W_OK):
+                    raise PermissionError(13, "Permission denied")
+    except OSError as e:
+        reason = "permission denied" if isinstance(e, PermissionError) else (e.strerror or type(e).__name__).lower()
+        raise ReportRefused(f"cannot write the validation report in {target}: {where} ({reason}); {hint}") from None
+
+
+def _raise(error: OSError) -> None:
+    raise error
 
 
 def check_out(out: Path) -> None:

@@ -198,6 +198,37 @@ class NotAWarehouse(ValueError):
     """The URL names something that is not a warehouse this product published."""
 
 
+class Unreadable(NotAWarehouse):
+    """The file or directory a URL names cannot be read by this user (permission denied, an I/O error)."""
+
+
+def cannot_read(e: OSError, path: Path) -> Unreadable:
+    """The refusal for an OSError met reading `path` (or the file under it the error names)."""
+    reason = "permission denied" if isinstance(e, PermissionError) else (e.strerror or type(e).__name__).lower()
+    return Unreadable(f"cannot read {e.filename or path}: {reason}")
+
+
+def check_readable(url: str) -> None:
+    """Unreadable when the file or directory a file or Parquet URL names exists and this user cannot read
+    it; nothing is opened by a database (a missing path is no error here)."""
+    if storage(url) == "server":
+        return
+    path = url_path(url)
+    if path is None:
+        return
+    try:
+        if path.is_dir():
+            next(os.scandir(path), None)
+            current = path / CURRENT
+            if current.is_dir():
+                next(os.scandir(current), None)
+        elif path.exists():
+            with open(path, "rb") as f:
+                f.read(1)
+    except OSError as e:
+        raise cannot_read(e, path) from None
+
+
 def inspect(url: str) -> str | None:
     """None when a warehouse this product published is at `url`; MISSING when nothing is (an empty or
     only-claimed directory, a database without our tables); else what is there instead, in words."""
@@ -218,9 +249,12 @@ def inspect(url: str) -> str | None:
     path = url_path(url)
     if path is None:
         return "not a path"
-    if not path.exists():
-        return "a broken symbolic link" if path.is_symlink() else MISSING
-    return _inspect_file(url, path) if kind == "file" else _inspect_directory(path)
+    try:
+        if not path.exists():
+            return "a broken symbolic link" if path.is_symlink() else MISSING
+        return _inspect_file(url, path) if kind == "file" else _inspect_directory(path)
+    except OSError as e:  # a file or directory this user may not read: refused, saying so (Unreadable)
+        raise cannot_read(e, path) from None
 
 
 def _inspect_file(url: str, path: Path) -> str | None:
@@ -301,9 +335,20 @@ def _connect_server(url: str):
 
     try:
         return ibis.postgres.connect(**server_address(url).connect_kwargs())
-    except psycopg.OperationalError as e:
+    except (psycopg.OperationalError, psycopg.ProgrammingError) as e:
         reason = redact(str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__, url)
+        # libpq refusing an option or its value (read before it connects): the URL is refused, not the server
+        if isinstance(e, psycopg.ProgrammingError) or (reason.startswith("connection is bad:")
+                                                       and re.search(_BAD_OPTION, reason)):
+            raise BadURL(f"PostgreSQL's driver refused the URL's options (after '?'): "
+                         f"{reason.removeprefix('connection is bad: ')}") from None
         raise CannotConnect(f"cannot connect to {masked_url(url)}: {reason}") from None
+
+
+# libpq's words for an option value it cannot read, said before it reaches any server ("connection is bad: ...":
+# `invalid sslmode value: "x"`, `invalid integer value "x" for connection option "keepalives"`, `could not parse
+# network address "x"`)
+_BAD_OPTION = r"invalid \w+ value|invalid integer value|for connection option|could not parse network address"
 
 
 def open_warehouse(url: str, read_only: bool = True):

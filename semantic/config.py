@@ -94,13 +94,62 @@ def redact(text: str, *urls: str) -> str:
     """`text` fit to print: the secrets of `urls` removed wherever and however they appear (raw,
     percent-decoded, in pieces), then every URL in it masked as masked_url does (each to the next space
     past its last `@`). Every message path (the command, serve, build's lines, reports) prints through it."""
-    for secret in sorted(set().union(*(url_secrets(url) for url in urls)), key=len, reverse=True):
-        text = re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE)
+    secrets = sorted(set().union(*(url_secrets(url) for url in urls)), key=len, reverse=True)
+    if secrets:
+        text = _remove(text, secrets, _public_spans(text, urls))
     matches = list(_SCHEME.finditer(text))
     parts = [text[:matches[0].start()] if matches else text]
     for match, following in zip(matches, [*matches[1:], None]):  # each URL runs to the next one, or the end
         parts.append(match.group(0) + _mask(text[match.end():following.start() if following else None], True)[0])
     return _CONNINFO_SECRET.sub(r"\1***", "".join(parts))
+
+
+def _remove(text: str, secrets: list[str], public: list[tuple[int, int]]) -> str:
+    """`text` with every occurrence of a secret (any case, overlapping ones too) replaced by `***`, but for
+    occurrences lying wholly inside a `public` span: a password that is also the word `postgres` or the
+    host keeps `postgres://` and `@host` readable, which every masked URL shows anyway."""
+    hidden = bytearray(len(text))
+    # a lookahead finds an occurrence at every position, so that none hides inside a kept one
+    for match in re.finditer("(?=(" + "|".join(map(re.escape, secrets)) + "))", text, flags=re.IGNORECASE):
+        start, end = match.span(1)
+        if not any(low <= start and end <= high for low, high in public):
+            hidden[start:end] = b"\1" * (end - start)
+    parts, start = [], 0
+    for run in re.finditer(b"\1+", bytes(hidden)):
+        parts += [text[start:run.start()], "***"]
+        start = run.end()
+    return "".join(parts) + text[start:]
+
+
+def _public_spans(text: str, urls: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where `text` shows what masked_url shows of `urls`: their scheme before `://`, and a server URL's host
+    right after `://` or `@`. A secret found only there says nothing of the secret."""
+    spans = []
+    for url in urls:
+        match = _SCHEME.match(url)
+        if match is None:
+            continue
+        pieces = [rf"(?<![A-Za-z0-9+.-]){re.escape(match.group(1))}://"]
+        try:
+            host = server_address(url).host if backend_name(url) in ("postgres", "postgresql") else None
+        except BadURL:
+            host = None
+        if host:
+            shown = f"[{host}]" if ":" in host else host
+            pieces.append(rf"(?:(?<=://)|(?<=@)){re.escape(shown)}(?=[:/?#\s\"'),;]|$)")
+        for piece in pieces:
+            spans += [m.span() for m in re.finditer(piece, text, flags=re.IGNORECASE)]
+    return spans
+
+
+def holds_password(url: str) -> bool:
+    """Does a server URL carry a password (`user:password@`, or a secret-like option such as `?password=`)?"""
+    try:
+        address = server_address(url)
+    except BadURL:
+        return False
+    return bool(address.password) or any(re.fullmatch(_SECRET_NAME, name, flags=re.IGNORECASE) and value
+                                         for name, value in address.options.items())
 
 
 def url_secrets(url: str) -> set[str]:
@@ -285,17 +334,73 @@ def _options(query: str) -> dict[str, str]:
         if name in options:
             raise BadURL(f"the server URL gives the option {name!r} twice")
         options[name] = unquote(value)
+    _check_options(options)
     return options
+
+
+# libpq's options whose value is a whole number (a count of seconds, milliseconds or probes; a port)
+_WHOLE_NUMBER_OPTIONS = {"connect_timeout": "a whole number of seconds, as in ?connect_timeout=5",
+                         "keepalives": "a whole number (0: off, 1: on)", "keepalives_idle": "a whole number of seconds",
+                         "keepalives_interval": "a whole number of seconds", "keepalives_count": "a whole number",
+                         "tcp_user_timeout": "a whole number of milliseconds",
+                         "port": "a port number from 1 to 65535 (several: separated by commas)"}
+
+
+def connection_options() -> list[str] | None:
+    """The connection options libpq reads (its own list, from the installed psycopg), sorted; None when
+    psycopg is not installed (then the driver is never reached either)."""
+    global _CONNECTION_OPTIONS
+    if _CONNECTION_OPTIONS is None:
+        try:
+            from psycopg import pq
+        except ImportError:
+            return None
+        _CONNECTION_OPTIONS = sorted(option.keyword.decode() for option in pq.Conninfo.get_defaults())
+    return _CONNECTION_OPTIONS
+
+
+_CONNECTION_OPTIONS: list[str] | None = None
+
+
+def _check_options(options: dict[str, str]) -> None:
+    """BadURL for an option libpq does not know, or a whole-number option that is not one (before any
+    connection: libpq would refuse them only when connecting)."""
+    known = connection_options()
+    for name, value in options.items():
+        if known is not None and name not in known:
+            raise BadURL(f"the server URL's option {name!r} is not a PostgreSQL connection option: the options are "
+                         f"libpq's, {', '.join(known)}")
+        wanted = _WHOLE_NUMBER_OPTIONS.get(name)
+        pattern = r"[0-9]{1,9}(,[0-9]{1,9})*" if name == "port" else r"[0-9]{1,9}"
+        if wanted and not (re.fullmatch(pattern, value) and
+                           (name != "port" or all(1 <= int(p) <= 65535 for p in value.split(",")))):
+            shown = repr(value) if re.fullmatch(r"[\w.+-]{0,20}", value) else "..."  # short plain text: shown
+            raise BadURL(f"the server URL's option {name}={shown} must be {wanted}")
 
 
 # ---- the build's memory -----------------------------------------------------------------------------
 
+# Below this a build of even the sample fails inside DuckDB (out of memory), whatever it could spill
+MIN_BUILD_MEMORY = "128MB"
+_UNITS = {"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2 ** 10, "mib": 2 ** 20, "gib": 2 ** 30, "tib": 2 ** 40}
+
+
 def memory_size(text: str) -> str:
-    """`text` as a memory size DuckDB reads (`4GB`, `512 MiB`), or ValueError saying what one looks like."""
+    """`text` as a memory size DuckDB reads (`4GB`, `512 MiB`) of at least MIN_BUILD_MEMORY, or ValueError
+    saying what one looks like."""
     value = text.strip()
-    if not re.fullmatch(r"\d{1,12}(\.\d{1,6})?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.IGNORECASE):
+    match = re.fullmatch(r"(\d{1,12}(?:\.\d{1,6})?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.IGNORECASE)
+    if not match:
         raise ValueError(f"memory limit {text!r}: give a size such as 4GB or 512MB")
+    if float(match.group(1)) * _UNITS[match.group(2).lower()] < _bytes(MIN_BUILD_MEMORY):
+        raise ValueError(f"memory limit {text!r} is too small: a build needs at least {MIN_BUILD_MEMORY} "
+                         "(give a size such as 4GB or 512MB)")
     return value
+
+
+def _bytes(size: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)\s*([A-Za-z]+)", size).groups()
+    return float(number) * _UNITS[unit.lower()]
 
 
 def build_memory(flag: str | None = None) -> str:

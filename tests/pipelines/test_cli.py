@@ -36,16 +36,22 @@ class Case:
     env: dict = field(default_factory=dict)
     unprivileged: bool = False  # a permission case: run as nobody when the tests run as root
     printed: str | None = None  # words of stdout
+    never: tuple[str, ...] = ()  # words of neither stdout nor stderr
 
 
-def _case(id, *argv, code=2, says=(), env=None, unprivileged=False, printed=None, marks=()):
-    case = Case(id, argv, code, (says,) if isinstance(says, str) else says, env or {}, unprivileged, printed)
+def _case(id, *argv, code=2, says=(), env=None, unprivileged=False, printed=None, never=(), marks=()):
+    case = Case(id, argv, code, (says,) if isinstance(says, str) else says, env or {}, unprivileged, printed,
+                (never,) if isinstance(never, str) else never)
     return pytest.param(case, id=id, marks=marks)
 
 
 QUERY = ("query", "accounts", "--backend", "duckdb://{warehouse}")
 VALIDATE = ("validate", "--backend", "duckdb://{warehouse}")
+VOLUME = ("query", "transaction_volume", "--backend", "duckdb://{warehouse}")
 NOT_A_URL = "not a backend URL"
+NOWHERE = "postgres://u@127.0.0.1:1/db"
+LOCKED = "duckdb://{place}/locked.duckdb"  # a warehouse this user may not read
+IN_PS = "visible to other users of this machine (ps)"
 
 CASES = [
     # backend URLs that are no warehouse, each command in turn
@@ -76,6 +82,33 @@ CASES = [
           says="no warehouse at"),
     _case("build-over-notes", "build", "--source", "{sample}", "--backend", "duckdb://{place}/someone/notes.txt",
           says="not a duckdb database file"),
+    # connection options: libpq's keywords only, whole numbers where libpq reads one, before connecting
+    _case("query-option-bogus", "query", "accounts", "--backend", NOWHERE + "?bogus=1",
+          says=("'bogus' is not a PostgreSQL connection option", "sslmode", "connect_timeout")),
+    _case("query-connect-timeout-abc", "query", "accounts", "--backend", NOWHERE + "?connect_timeout=abc",
+          says=("connect_timeout='abc'", "whole number of seconds")),
+    _case("serve-option-bogus", "serve", "--backend", NOWHERE + "?sslmode=require&bogus=1", says="'bogus'"),
+    _case("build-keepalives-abc", "build", "--source", "{sample}", "--backend", NOWHERE + "?keepalives=abc",
+          says="keepalives='abc'"),
+    _case("validate-option-port-0", "validate", "--backend", NOWHERE + "?port=0", says="port='0'"),
+    _case("query-sslmode-bogus", "query", "accounts", "--backend", NOWHERE + "?sslmode=bogus",  # libpq says so
+          says=("refused the URL's options", 'invalid sslmode value: "bogus"')),
+    _case("build-sslmode-bogus", "build", "--source", "{sample}", "--backend", NOWHERE + "?sslmode=bogus",
+          says="invalid sslmode value"),
+    # a password on the command line: said once, never shown; none said for $FINTECH_BACKEND
+    _case("query-password-in-ps", "query", "accounts", "--backend", "postgres://u:hunter2@127.0.0.1:1/db", code=1,
+          says=(IN_PS, "set $FINTECH_BACKEND instead", "cannot connect"), never="hunter2"),
+    _case("query-password-option-in-ps", "query", "accounts", "--backend", NOWHERE + "?password=hunter2", code=1,
+          says=IN_PS, never="hunter2"),
+    _case("query-password-env", "query", "accounts", code=1, env={"FINTECH_BACKEND": NOWHERE + "?password=hunter2"},
+          says="cannot connect", never=(IN_PS, "hunter2")),
+    _case("query-no-password", "query", "accounts", "--backend", NOWHERE, code=1, never=IN_PS),
+    # a warehouse this user may not read: refused wherever it is read
+    _case("query-unreadable", "query", "accounts", "--backend", LOCKED, says="cannot read", unprivileged=True),
+    _case("validate-unreadable", "validate", "--backend", LOCKED, says="permission denied", unprivileged=True),
+    _case("serve-unreadable", "serve", "--backend", LOCKED, says="cannot read", unprivileged=True),
+    _case("build-over-unreadable", "build", "--source", "{sample}", "--backend", LOCKED,
+          says=("cannot read", "locked.duckdb: permission denied"), unprivileged=True),
     # --where
     _case("where-no-match", *QUERY, "--where", "region=Nrth", code=0,
           says=("region 'Nrth' matches no row", "Central, East, North, South, West"), printed="accounts"),
@@ -88,6 +121,13 @@ CASES = [
     _case("where-no-name", *QUERY, "--where", "=x", says=("DIM=V1,V2", "'=x'")),
     _case("where-no-value", *QUERY, "--where", "region", says=("DIM=V1,V2", "'region'")),
     _case("where-twice", *QUERY, "--where", "region=North", "--where", "region=South", says="given twice"),
+    # a value that matches is never said to match nothing, however it is written (compared as the layer reads it)
+    *[_case(f"where-date-{i}", *VOLUME, "--where", f"activity_date={text}", code=0, printed="$",
+            never="matches no row") for i, text in enumerate(["20240131", "2024-01-31T00:00", " 2024-01-31",
+                                                              "2024-W05-3"])],
+    _case("where-date-no-match", *VOLUME, "--where", "activity_date=2024-01-30", code=0,
+          says="activity_date '2024-01-30' matches no row"),
+    _case("where-age-as-float", *VOLUME, "--where", "age=30.0", code=0, printed="$", never="matches no row"),
     # numbers
     _case("wait-nan", "build", "--wait", "nan", says=("--wait", "seconds")),
     _case("wait-negative", "build", "--wait", "-1", says=("--wait", "seconds")),
@@ -106,6 +146,9 @@ CASES = [
     _case("memory-limit-lots", "build", "--memory-limit", "lots", says=("--memory-limit", "4GB")),
     _case("memory-env-lots", "build", "--source", "{sample}", env={"FINTECH_BUILD_MEMORY": "lots"},
           says=("FINTECH_BUILD_MEMORY", "4GB")),
+    _case("memory-limit-1KB", "build", "--memory-limit", "1KB", says=("--memory-limit", "at least 128MB")),
+    _case("memory-env-1KB", "build", "--source", "{sample}", env={"FINTECH_BUILD_MEMORY": "1KB"},
+          says=("FINTECH_BUILD_MEMORY", "at least 128MB")),
     # files
     _case("source-missing", "build", "--source", "{place}/missing.csv", "--backend", "duckdb://{place}/w.duckdb",
           says="missing.csv"),
@@ -118,11 +161,22 @@ CASES = [
           unprivileged=True),
     _case("generate-out-over-notes", "generate", "--out", "{place}/someone/notes.txt", says="is not an extract"),
     _case("generate-out-directory", "generate", "--out", "{place}/empty", says="is a directory"),
+    _case("generate-out-empty", "generate", "--rows", "5", "--out", "", says=("--out", "CSV file")),
+    _case("generate-out-root", "generate", "--rows", "5", "--out", "/", says="names no file"),
+    _case("generate-out-dot-dot", "generate", "--rows", "5", "--out", "{place}/empty/..", says="names no file"),
+    _case("generate-out-proc", "generate", "--rows", "5", "--out", "/proc/x.csv", says="cannot write"),
+    _case("generate-out-name-too-long", "generate", "--rows", "5", "--out", "{place}/" + "x" * 300 + ".csv",
+          says="File name too long"),
     _case("validate-out-missing-dir", *VALIDATE, "--out", "{place}/no/such/report", says="does not exist"),
     _case("validate-out-readonly-dir", *VALIDATE, "--out", "{place}/readonly/report", says="cannot write",
           unprivileged=True),
     _case("validate-out-someones-dir", *VALIDATE, "--out", "{place}/someone", says="not a validation report"),
     _case("validate-out-a-file", *VALIDATE, "--out", "{place}/someone/notes.txt", says="is not a directory"),
+    _case("validate-out-empty", *VALIDATE, "--out", "", says="--out"),
+    _case("validate-out-proc", *VALIDATE, "--out", "/proc/x", says=("/proc", "--out DIR")),
+    # the default report directory, beside a warehouse in a directory this user may not write
+    _case("validate-beside-readonly", "validate", "--backend", "duckdb://{place}/readonly/fintech.duckdb",
+          says=("readonly/fintech.duckdb.validation", "permission denied", "--out DIR"), unprivileged=True),
 ]
 
 # The corpus of malformed URLs with distinctive passwords: each URL through one command, by --backend
@@ -159,6 +213,9 @@ def place(published_sample):
         (root / name).mkdir()
     shutil.copy(SAMPLE_CSV, root / "locked.csv")
     (root / "locked.csv").chmod(0)
+    shutil.copy(published_sample[0], root / "locked.duckdb")
+    (root / "locked.duckdb").chmod(0)
+    shutil.copy(published_sample[0], root / "readonly" / "fintech.duckdb")
     (root / "readonly").chmod(0o555)
     yield root
     (root / "readonly").chmod(0o755)
@@ -203,6 +260,8 @@ def test_the_command_says_what_is_wrong(case, ran):
     assert len(result.stderr.strip().splitlines()) <= 6, result.stderr  # a line, or a short block
     if case.printed:
         assert case.printed in result.stdout, result.stdout
+    for words in case.never:
+        assert words not in output, output
 
 
 def test_nothing_was_written_where_the_cases_point(ran):

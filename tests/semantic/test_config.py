@@ -72,3 +72,17 @@ def test_a_memory_limit_from_the_environment_names_it(monkeypatch):
 def test_a_file_url_is_a_path_and_nothing_else(url):
     with pytest.raises(config.BadURL):
         config.check_path_url(url)
+
+
+@pytest.mark.parametrize("text", ["1KB", "100MB", "127MB", "122 MiB", "0.1GB"])
+def test_a_memory_limit_has_a_floor(text, monkeypatch):
+    with pytest.raises(ValueError, match=f"at least {config.MIN_BUILD_MEMORY}"):
+        config.memory_size(text)
+    monkeypatch.setenv(config.BUILD_MEMORY_ENV, text)
+    with pytest.raises(ValueError, match=config.BUILD_MEMORY_ENV):
+        config.build_memory()
+
+
+@pytest.mark.parametrize("text", ["128MB", "123 MiB", "0.5GB", "4GB"])
+def test_a_memory_limit_at_or_above_the_floor_is_kept(text):
+    assert config.memory_size(text) == text

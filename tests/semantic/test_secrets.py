@@ -186,3 +186,75 @@ def test_the_command_refuses_each_url_in_process(monkeypatch, capsys, tmp_path):
     finally:
         gc.unfreeze()  # main() freezes the collector for its process's exit; this process goes on
     assert not list(tmp_path.iterdir())
+
+
+# ---- a password that is also a common word: the URL's scheme and host stay readable, the password does not
+
+@pytest.mark.parametrize(("url", "message", "redacted"), [
+    ("postgres://u:postgres@127.0.0.1:1/db", "cannot reach postgres://u:postgres@127.0.0.1:1/db: postgres said no",
+     "cannot reach postgres://u:***@127.0.0.1:1/db: *** said no"),
+    ("postgres://u:db.example@db.example/db", "at postgres://u:db.example@db.example/db: password db.example",
+     "at postgres://u:***@db.example/db: password ***"),
+    # a password written like a scheme is no scheme of the URL's: removed where it stands
+    ("postgres://u:abc%3A%2F%2Fdef@h/db", "sent abc://def to postgres://u:abc%3A%2F%2Fdef@h/db",
+     "sent *** to postgres://u:***@h/db"),
+    # an occurrence running out of a kept scheme is removed whole
+    ("postgres://u:gres%3A%2F%2Fh@h/db", "postgres://h said no", "post*** said no"),
+])
+def test_a_password_that_is_a_word_keeps_the_urls_scheme_and_host(url, message, redacted):
+    assert config.redact(message, url) == redacted
+
+
+# ---- connection options: libpq's keywords, whole numbers where it reads one; refused before connecting
+
+@pytest.mark.parametrize(("query", "says"), [
+    ("bogus=1", "'bogus' is not a PostgreSQL connection option"),
+    ("sslmode=require&Sslmode=require", "'Sslmode' is not"),
+    ("database=db", "'database' is not"),  # libpq's name is dbname
+    ("connect_timeout=abc", "connect_timeout='abc' must be a whole number of seconds"),
+    ("connect_timeout=1.5", "connect_timeout='1.5'"),
+    ("connect_timeout=-1", "connect_timeout='-1'"),
+    ("keepalives_idle=x", "keepalives_idle='x'"),
+    ("port=70000", "port='70000'"),
+    ("connect_timeout=Zq7Xk9%20x", "connect_timeout=..."),  # not plain: never quoted
+])
+def test_an_unknown_or_malformed_connection_option_is_refused(query, says):
+    with pytest.raises(config.BadURL) as refused:
+        config.server_address(f"postgres://u@h/db?{query}")
+    assert says in str(refused.value) and not leaks(str(refused.value))
+    if "not a PostgreSQL" in says:
+        assert "sslmode" in str(refused.value) and "connect_timeout" in str(refused.value)  # what is valid
+
+
+@pytest.mark.parametrize("query", ["sslmode=require&connect_timeout=5", "dbname=other", "host=/tmp",
+                                   "application_name=x&keepalives=1&port=5432,5433", "password=Zq7Xk9"])
+def test_libpqs_own_options_are_read(query):
+    config.server_address(f"postgres://u@h/db?{query}")
+
+
+def test_an_option_the_driver_refuses_while_connecting_is_a_refused_url(monkeypatch):
+    import ibis
+    import psycopg
+
+    def refuse(**kwargs):
+        raise psycopg.ProgrammingError(f'invalid connection option "x" (password {kwargs["password"]})')
+
+    monkeypatch.setattr(ibis.postgres, "connect", refuse)
+    with pytest.raises(config.BadURL, match="refused the URL's options") as refused:
+        backends.connect_engine(f"postgres://u:Zq7Xk9@{NOWHERE}/db")
+    assert not leaks(str(refused.value))
+
+
+def test_an_unreadable_file_is_refused_saying_so(tmp_path, monkeypatch):
+    import builtins
+
+    target = tmp_path / "w.duckdb"
+    target.write_bytes(b"\0" * 16)
+
+    def denied(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(builtins, "open", denied)  # as for a user the file's mode shuts out (root is not one)
+    for check in (backends.inspect, backends.check_readable):
+        with pytest.raises(backends.Unreadable, match=f"cannot read {target}: permission denied"):
+            check(f"duckdb://{target}")
