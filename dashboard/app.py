@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import html
+import logging
 
 import holoviews as hv
 import panel as pn
@@ -18,6 +19,7 @@ from dashboard import data
 from dashboard.components import banner, catalog, concentration, overview, quality, segments
 from dashboard.components.common import CSS, csv_download, lazy_card
 from dashboard.components.filters import Filters
+from semantic import config
 
 pn.extension("tabulator", raw_css=[CSS], loading_indicator=True, notifications=False)
 hv.extension("bokeh", logo=False)
@@ -27,6 +29,7 @@ hv.opts.defaults(*(getattr(hv.opts, kind)(shared_axes=False, framewise=True)
                    for kind in ("Bars", "Curve", "Area", "Labels", "Overlay")))
 
 TITLE = "Fintech Portfolio Dashboard"
+log = logging.getLogger("dashboard")
 FilterStream = hv.streams.Stream.define("FilterStream", where=param.Parameter(default=()))
 
 
@@ -46,9 +49,20 @@ def _replace(column: pn.Column, new) -> None:
         column.objects = [new]
 
 
+@contextlib.contextmanager
 def _frozen(doc):
-    """Bokeh re-walks the whole document after every change to its model graph, unless frozen: freeze once."""
-    return doc.models.freeze() if doc is not None else contextlib.nullcontext()
+    """Bokeh re-walks the whole document after every change to its model graph, unless frozen: freeze once.
+    Thawed however the block ends (Bokeh's own freeze() stays frozen after an exception: every model added
+    later would be unknown to the document)."""
+    if doc is None:
+        yield
+        return
+    freeze = doc.models.freeze()
+    freeze.__enter__()
+    try:
+        yield
+    finally:
+        freeze.__exit__(None, None, None)
 
 
 def create_app() -> pn.template.BaseTemplate:
@@ -141,6 +155,42 @@ def create_app() -> pn.template.BaseTemplate:
     return template
 
 
+def unavailable_reason(error: BaseException, url: str) -> str:
+    """What went wrong reading the warehouse at `url`, fit to show: one line, its secrets removed."""
+    lines = config.redact(str(error), url).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+
+
+def unavailable_page(error: BaseException) -> pn.viewable.Viewable:
+    """The page shown when the warehouse cannot be read as a session starts (a server stopped, a file gone):
+    what failed and to reload later. Said in the server's log as one line, not a traceback."""
+    url = config.backend_url(None)
+    reason = unavailable_reason(error, url)
+    log.warning("dashboard: the warehouse %s cannot be read: %s", config.masked_url(url), reason)
+    return pn.Column(pn.pane.HTML(
+        f'<div class="warehouse-unavailable"><h2>{TITLE}</h2>'
+        f"<p>The warehouse cannot be read now ({html.escape(reason)}).</p>"
+        "<p>Reload this page later.</p></div>"), sizing_mode="stretch_width")
+
+
+def serve_page(doc=None) -> None:
+    """Show the dashboard, or the page saying the warehouse cannot be read: in `doc` (the warm-up's throwaway
+    document), else as this session's page."""
+    target = doc if doc is not None else pn.state.curdoc
+    roots = list(target.roots) if target is not None else []
+
+    def show(view) -> None:
+        view.server_doc(doc, title=TITLE) if doc is not None else view.servable(title=TITLE)
+
+    try:
+        with _frozen(target):  # the template adds ~30 roots: one walk of the document, not one per root
+            show(create_app())
+    except Exception as error:
+        if target is not None:
+            for root in [r for r in target.roots if r not in roots]:  # what the dashboard added before it failed
+                target.remove_root(root)
+        show(unavailable_page(error))
+
+
 if __name__.startswith("bokeh"):
-    with _frozen(pn.state.curdoc):  # the template adds ~30 roots: one walk of the document, not one per root
-        create_app().servable(title=TITLE)
+    serve_page()

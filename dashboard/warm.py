@@ -5,6 +5,8 @@ other name it does nothing (a module must not act on import). It first narrows
 what a request can make Panel do (dashboard.guards), then renders the whole app into a
 throwaway document, so every section's query lands in the shared caches
 (dashboard.data) and the first visitor waits only for their own page to be drawn.
+A warehouse that cannot be read then is said in one log line, and the server
+starts anyway: each page says so until it can be read.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ def setup() -> None:
     from bokeh.document import Document
 
     from dashboard import guards
-    from dashboard.app import create_app
+    from dashboard.app import serve_page
 
     guards.narrow_component_route()
     guards.tolerate_any_url()
-    create_app().server_doc(Document())
+    guards.accept_long_queries()
+    guards.quiet_refused_websockets()
+    serve_page(Document())
 
 
 if __name__ == SETUP_MODULE:

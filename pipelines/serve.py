@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
 import signal
 import subprocess
@@ -41,15 +42,52 @@ PR_SET_PDEATHSIG = 1
 
 
 BASIC_AUTH_ENV, COOKIE_SECRET_ENV = "FINTECH_BASIC_AUTH", "FINTECH_COOKIE_SECRET"
+MIN_SECRET_LENGTH = 32
+
+
+class LoginRefused(ValueError):
+    """Login settings `panel serve` would start on but not log anyone in with; the message says which (never
+    the password itself)."""
 
 
 def login_settings() -> dict[str, str]:
-    """Panel's basic auth, from the environment (never the command line, which `ps` shows to every user)."""
+    """Panel's basic auth, from the environment (never the command line, which `ps` shows to every user).
+
+    Panel reads FINTECH_BASIC_AUTH as a users file whenever it names an existing file (at each login): such a
+    file must be a JSON object of user names to password strings, or every login would be a server error."""
     missing = [name for name in (BASIC_AUTH_ENV, COOKIE_SECRET_ENV) if not os.environ.get(name)]
     if missing:
-        raise SystemExit(f"fintech serve --basic-auth: set {' and '.join(missing)} (the password or a JSON file "
-                         "of users, and a long random secret that signs the login cookie)")
-    return {"PANEL_BASIC_AUTH": os.environ[BASIC_AUTH_ENV], "PANEL_COOKIE_SECRET": os.environ[COOKIE_SECRET_ENV]}
+        raise LoginRefused(f"set {' and '.join(missing)} (the password or a JSON file of users, and a long "
+                           "random secret that signs the login cookie)")
+    auth, secret = os.environ[BASIC_AUTH_ENV], os.environ[COOKIE_SECRET_ENV]
+    if os.path.isfile(auth):
+        problem = _users_file_problem(auth)
+        if problem:
+            raise LoginRefused(f"{BASIC_AUTH_ENV} names a file, which Panel reads as its users file, and that "
+                               f"file {problem}: give a JSON object of user names to passwords, e.g. "
+                               '{"analyst": "..."}, or a password that names no file')
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise LoginRefused(f"{COOKIE_SECRET_ENV} must be long and random (at least {MIN_SECRET_LENGTH} "
+                           "characters, e.g. from `python -c 'import secrets; print(secrets.token_hex(32))'`)")
+    return {"PANEL_BASIC_AUTH": auth, "PANEL_COOKIE_SECRET": secret}
+
+
+def _users_file_problem(path: str) -> str | None:
+    """Why the file at `path` is no users file Panel can log anyone in with (what it is, never what it holds)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            users = json.load(f)
+    except OSError as e:
+        return f"cannot be read ({e.strerror})"
+    except ValueError:  # not JSON, or not UTF-8
+        return "is not JSON"
+    if not isinstance(users, dict):
+        return "is JSON but no object of users"
+    if not users:
+        return "names no user"
+    if not all(isinstance(password, str) and password for password in users.values()):
+        return "gives a user a password that is no text (or is empty)"
+    return None
 
 
 class Stopped(BaseException):
@@ -157,8 +195,12 @@ def _serve(children: Children, url: str, port: int, basic_auth: bool, address: s
            origins: tuple[str, ...]) -> int:
     fintech = [sys.executable, "-m", "pipelines"]
     env = {**os.environ, config.BACKEND_ENV: url}
-    if basic_auth:
-        env.update(login_settings())
+    try:
+        if basic_auth:
+            env.update(login_settings())
+    except LoginRefused as e:
+        print(f"fintech serve --basic-auth: {e}", file=sys.stderr)
+        return EXIT_REFUSED
     try:
         check_origins(origins)
     except ListenRefused as e:

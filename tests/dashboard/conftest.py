@@ -88,16 +88,32 @@ def postgres_dashboard_url(dashboard_data, postgres_database, tmp_path_factory):
 
 @dataclasses.dataclass(frozen=True)
 class LoginServer:
-    """A running `fintech serve --basic-auth`: where, its process and log, its login, and the canary's file."""
+    """A running `fintech serve --basic-auth`: where, its process and log, its login, the canary's file, and
+    the record of the modules its processes imported."""
     base: str
     process: subprocess.Popen
     log: Path
     password: str
     secret: str
     canary: Path  # created if the server ever imports the module CANARY
+    imports: Path  # `PID MODULE` for each module any of its processes imports (or tries to), as it does
+
+    def imported(self, pid: int) -> set[str]:
+        return {name for who, _, name in (line.partition(" ") for line in self.imports.read_text().splitlines())
+                if who == str(pid)}
 
 
 CANARY = "fintech_import_canary"
+# On the server's path as `sitecustomize` (imported at every start): records each import the processes ask for
+IMPORT_RECORDER = """import os, sys
+class _Recorder:
+    def __init__(self, path):
+        self.log = open(path, "a", buffering=1)
+    def find_spec(self, name, path=None, target=None):
+        self.log.write(f"{os.getpid()} {name}\\n")
+        return None
+sys.meta_path.insert(0, _Recorder(%r))
+"""
 
 
 @pytest.fixture(scope="session")
@@ -109,6 +125,7 @@ def login_server(dashboard_data, tmp_path_factory) -> LoginServer:
     (home / "path").mkdir()
     canary = home / "imported"
     (home / "path" / f"{CANARY}.py").write_text(f"open({str(canary)!r}, 'w').close()\n")
+    (home / "path" / "sitecustomize.py").write_text(IMPORT_RECORDER % str(home / "imports"))
     port, password, secret = free_port(), "correct-horse-battery-staple", "s3cr3t-" + "x" * 40
     env = {**os.environ, "FINTECH_BACKEND": url, "FINTECH_DATA_DIR": str(data), "PYTHONPATH": str(home / "path"),
            "FINTECH_BASIC_AUTH": password, "FINTECH_COOKIE_SECRET": secret}
@@ -118,7 +135,7 @@ def login_server(dashboard_data, tmp_path_factory) -> LoginServer:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_for(f"{base}/login", server, timeout=120)
-        yield LoginServer(base, server, home / "serve.log", password, secret, canary)
+        yield LoginServer(base, server, home / "serve.log", password, secret, canary, home / "imports")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -2,16 +2,19 @@
 
 Panel's /components/ route is open without a login and used to import any
 module its URL named (`/components/pipelines.__main__/x/y/z` ran the CLI, which
-exited the server). Every module of the project, modules of the standard
+exited the server), and any module a package's `__getattr__` imports
+(`/components/holoviews/testing/x/y`). Every module of the project, modules of the standard
 library and of the installed packages that act on import, and malformed paths
 must get a 4xx and change nothing. The dashboard URL's query values must show
-the dashboard, whatever they are.
+the dashboard, whatever they are and however many. A websocket that is no Bokeh client is one log line.
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
 import http.cookiejar
+import os
 import urllib.parse
 import urllib.request
 
@@ -48,15 +51,22 @@ def hostile_paths() -> list[str]:
     return [f"/components/{m}/x/y/z" for m in modules] + [f"/components/{p}" for p in MALFORMED]
 
 
-def status_of(base: str, path: str) -> int:
+def status_of(base: str, path: str, headers: dict | None = None) -> int:
     """The status of GET `path` sent as written (no client-side normalisation)."""
     parsed = urllib.parse.urlsplit(base)
     connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers=headers or {})
         return connection.getresponse().status
     finally:
         connection.close()
+
+
+def open_plain_websocket(base: str, path: str) -> int:
+    """Open a websocket to `path` as a client that is no Bokeh client (no subprotocol, no token)."""
+    return status_of(base, path, {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+                                  "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode(),
+                                  "Origin": base})
 
 
 def assert_all_refused(base: str) -> None:
@@ -83,6 +93,7 @@ def test_no_component_request_stops_or_runs_anything(dashboard_server, dashboard
     log_before = dashboard_server.log.stat().st_size
 
     assert_all_refused(base)
+    assert open_plain_websocket(base, "/app/ws") == 101  # then refused by Bokeh: one line in the log
 
     assert dashboard_server.process.poll() is None
     assert descendants(dashboard_server.process.pid) == []  # antigravity would have opened a browser
@@ -95,6 +106,7 @@ def test_no_component_request_stops_or_runs_anything(dashboard_server, dashboard
         written = log.read()
     for sign in ("Traceback", "Beautiful is better than ugly", "usage: fintech", " 500 "):
         assert sign not in written
+    assert "websocket refused: Subprotocol header is not 'bokeh' (GET /app/ws from 127.0.0.1)" in written
 
 
 def test_under_basic_auth_too(login_server):
@@ -108,6 +120,27 @@ def test_under_basic_auth_too(login_server):
     with opener.open(f"{login_server.base}/login", data=form, timeout=30) as response:  # then to /app
         assert "Fintech Portfolio Dashboard" in response.read().decode()
     assert "Traceback" not in login_server.log.read_text()
+
+
+# Modules a package's own __getattr__ imports (importable, and never loaded by the app): the path through the
+# package's attribute, then the module itself.
+LAZY = {"holoviews/testing": "holoviews.testing", "holoviews/annotate": "holoviews.annotators",
+        "panel.chat/langchain": "panel.chat.langchain"}
+
+
+def test_a_package_getattr_imports_nothing(login_server):
+    """`/components/<package>/<name>/...`: Panel reads the name with getattr, and a package's __getattr__
+    imports a module. Refused (404) before Panel looks: the server has imported none of them."""
+    (panel,) = psutil.Process(login_server.process.pid).children()
+    for through, module in LAZY.items():
+        for attribute in ("x", "_css", "__css__"):
+            assert status_of(login_server.base, f"/components/{through}/{attribute}/y") == 404, through
+        # loaded, it would now be a 403 (its function, then an attribute that is no resource's)
+        assert status_of(login_server.base, f"/components/{module}/assert_element_equal/x/y") == 404, module
+    imported = login_server.imported(panel.pid)
+    assert "dashboard.guards" in imported  # the record is the server's
+    assert imported.isdisjoint(LAZY.values())
+    assert status_of(login_server.base, a_listed_resource()) == 200
 
 
 RENDERED = """(key) => {
@@ -130,6 +163,10 @@ URLS = {
     "?region={%22a%22:1}&risk=&product=%00&y=a?b": {},
     f"?region=North&region={LONG}&region=West&risk={'High,' * 2000}&product=%F0%9F%99%82%FF%FE%00":
         {"region": ["North", "West"], "risk_tolerance": ["High"]},
+    # more arguments than Tornado's default cap (1000, then HTTP 400): the filters read, the rest ignored. (The
+    # query also travels in the websocket's URL and, compressed, its token: both within Tornado's 64 KiB.)
+    "?" + "&".join(f"p{i}=1" for i in range(1_500)) + "&" + "x=1&" * 5_000 + "product=savings&" + "&" * 8_000:
+        {"account_type": ["savings"]},
 }
 
 

@@ -88,12 +88,34 @@ def test_basic_auth_shows_no_data_without_credentials(dashboard_data, login_serv
     assert password not in login_server.log.read_text()
 
 
+def _serve_with_login(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipelines", "serve", "--basic-auth", "--port", "1"],
+                          env=env, capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
 def test_basic_auth_without_its_settings_is_refused(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FINTECH_BASIC", "FINTECH_COOKIE"))}
-    result = subprocess.run([sys.executable, "-m", "pipelines", "serve", "--basic-auth", "--port", "1"],
-                            env=env, capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode != 0
+    result = _serve_with_login(env)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "FINTECH_BASIC_AUTH and FINTECH_COOKIE_SECRET" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_basic_auth_settings_no_login_could_pass_are_refused(tmp_path):
+    """Panel reads FINTECH_BASIC_AUTH as a users file whenever it names a file (each login then a 500 unless it
+    is a JSON object of users), and signs cookies with any secret: both checked before anything starts."""
+    secret, password = "k" * 40, "not-a-file-name"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FINTECH_BASIC", "FINTECH_COOKIE"))}
+    files = {"passwd": "root:x:0:0:root:/root:/bin/bash\n", "list.json": '["analyst"]',
+             "number.json": '{"analyst": 1}', "empty.json": "{}"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+        result = _serve_with_login({**env, "FINTECH_BASIC_AUTH": str(tmp_path / name), "FINTECH_COOKIE_SECRET": secret})
+        assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, (name, result.stderr)
+        assert "FINTECH_BASIC_AUTH names a file" in result.stderr and "JSON object of user" in result.stderr, name
+    result = _serve_with_login({**env, "FINTECH_BASIC_AUTH": password, "FINTECH_COOKIE_SECRET": "short-secret"})
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "FINTECH_COOKIE_SECRET must be long and random" in result.stderr
+    assert password not in result.stderr and "short-secret" not in result.stderr and "Traceback" not in result.stderr
 
 
 def _serve(args: list[str], env: dict, log_path):
@@ -270,3 +292,41 @@ def test_every_interface_is_said_and_origins_are_checked(dashboard_data, tmp_pat
     written = (tmp_path / "serve.log").read_text()
     assert f"serving the dashboard on http://0.0.0.0:{port}/app" in written
     assert "--allow-websocket-origin HOST[:PORT] (given: dash.example.com)" in written
+
+
+def test_the_reason_a_warehouse_cannot_be_read_keeps_no_secret():
+    from dashboard.app import unavailable_reason
+
+    url = "postgres://reader:pa%40ss@db.example.com/portfolio"
+    error = OSError('connection to server at "db.example.com" failed: password=pa@ss for reader:pa@ss@db\nmore')
+    reason = unavailable_reason(error, url)
+    assert "pa@ss" not in reason and "pa%40ss" not in reason and "\n" not in reason
+    assert reason.startswith("OSError: connection to server at")
+
+
+@pytest.mark.browser
+def test_a_warehouse_gone_while_serving_is_said_until_it_is_back(dashboard_server, dashboard_data, page):
+    """The warehouse file disappears while the server runs: a page opened then says it cannot be read and to
+    reload later (one log line, no traceback); once it is back, the dashboard shows again."""
+    _, url, accounts = dashboard_data
+    target = urllib.parse.urlsplit(url).path
+    hidden = target + ".away"
+    log_before = dashboard_server.log.stat().st_size
+    os.rename(target, hidden)
+    try:
+        page.goto(dashboard_server.url)
+        message = page.locator(".warehouse-unavailable")
+        message.wait_for(timeout=30_000)
+        text = message.inner_text()
+        assert "The warehouse cannot be read now" in text and "Reload this page later" in text
+        assert "No such file or directory" in text
+    finally:
+        os.rename(hidden, target)
+    page.reload()
+    page.wait_for_selector('[data-kpi="accounts"] .kpi-value', timeout=60_000)
+    assert page.locator('[data-kpi="accounts"] .kpi-value').inner_text() == f"{len(accounts):,}"
+    with open(dashboard_server.log, errors="replace") as log:
+        log.seek(log_before)
+        written = log.read()
+    assert "Traceback" not in written and written.count("cannot be read") == 1
+    assert f"dashboard: the warehouse {url} cannot be read: FileNotFoundError" in written
