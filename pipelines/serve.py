@@ -211,6 +211,9 @@ def _serve(children: Children, url: str, port: int, basic_auth: bool, address: s
     except backends.CannotConnect as e:  # an unreachable server, a refused login: its own message says so
         print(f"fintech serve: {config.redact(str(e), url)}", file=sys.stderr)
         return 1
+    except (config.BadURL, backends.NotAWarehouse) as e:  # options the driver refused, a file unreadable
+        print(f"fintech serve: {config.redact(str(e), url)}", file=sys.stderr)
+        return EXIT_REFUSED
     except Exception as e:  # a damaged file, a server that answers oddly: say so, no traceback
         first_line = config.redact(str(e), url).splitlines()[0] if str(e) else ""
         print(f"fintech serve: cannot open {config.masked_url(url)} ({type(e).__name__}): {first_line}",
@@ -220,7 +223,7 @@ def _serve(children: Children, url: str, port: int, basic_auth: bool, address: s
         try:
             backends.require(url)
         except backends.NotAWarehouse as e:
-            print(f"fintech serve: {e}", file=sys.stderr)
+            print(f"fintech serve: {config.redact(str(e), url)}", file=sys.stderr)
         return EXIT_REFUSED
     if _cannot_listen(address, port):  # before a build: a busy port should not wait for one
         return 1
