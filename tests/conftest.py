@@ -108,17 +108,22 @@ def published_sample(tmp_path_factory):
     return target, read_tables(target)
 
 
-@pytest.fixture
-def published(published_sample, tmp_path):
-    """A warehouse published from the sample in a fresh folder (a copy of the one built once: the same
-    bytes, marker and report), with its digest and contents."""
+def copy_published(published_sample, folder: Path) -> tuple[Path, str, dict[str, pd.DataFrame]]:
+    """The sample's warehouse copied into `folder`/warehouse (the same bytes, marker and report), with its
+    digest and contents."""
     built, contents = published_sample
-    target = tmp_path / "warehouse" / built.name
+    target = folder / "warehouse" / built.name
     target.parent.mkdir(parents=True)
     shutil.copy2(built, target)
     report = built.with_name(f"{built.name}.validation")
     shutil.copytree(report, target.with_name(report.name))
     return target, file_digest(target), {name: frame.copy() for name, frame in contents.items()}
+
+
+@pytest.fixture
+def published(published_sample, tmp_path):
+    """A warehouse published from the sample in a fresh folder (a copy of the one built once)."""
+    return copy_published(published_sample, tmp_path)
 
 
 @pytest.fixture(scope="session")

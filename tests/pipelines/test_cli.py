@@ -23,7 +23,7 @@ import pytest
 from tests.conftest import ROOT, SAMPLE_CSV, run_fintech
 from tests.semantic.test_secrets import CORPUS, leaks
 
-WORKERS = 3
+WORKERS = 4
 NOBODY = 65534
 
 

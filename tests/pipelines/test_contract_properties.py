@@ -154,7 +154,7 @@ def _write(path: Path, rows) -> Path:
     return path
 
 
-@settings(max_examples=15, deadline=None, database=None,
+@settings(max_examples=10, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                  HealthCheck.filter_too_much])
 @given(poisoned_extracts())

@@ -7,11 +7,20 @@ input that breaks a rule of the Great Expectations suites, by the gate (exit 1).
 from __future__ import annotations
 
 import csv
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_CSV, build_warehouse, file_digest, read_tables, run_fintech, warehouse_url
+from tests.conftest import (
+    SAMPLE_CSV,
+    build_warehouse,
+    copy_published,
+    file_digest,
+    read_tables,
+    run_fintech,
+    warehouse_url,
+)
 
 with SAMPLE_CSV.open(newline="") as _sample:
     HEADER, *ROWS = list(csv.reader(_sample))
@@ -176,14 +185,27 @@ def test_a_warning_is_reported_and_does_not_block(tmp_path):
 REFUSALS = [(case, 2, *CASES[case]) for case in CASES] + [(case, 1, *GATE_CASES[case]) for case in GATE_CASES]
 
 
+@pytest.fixture(scope="module")
+def refused_builds(published_sample, tmp_path_factory):
+    """Each bad input built over its own copy of the published sample, 3 builds at a time (each is a process
+    of its own): case -> (the command's result, the bad file, the copy, its folder's digest before)."""
+    def attempt(case_and_make):
+        case, make = case_and_make
+        folder = tmp_path_factory.mktemp(case)
+        bad = folder / f"{case}.csv"
+        make(bad)
+        published = copy_published(published_sample, folder)
+        before = folder_digest(published[0].parent)
+        result = run_fintech("build", "--source", str(bad), "--backend", warehouse_url(published[0]))
+        return case, (result, bad, published, before)
+
+    with ThreadPoolExecutor(3) as pool:
+        return dict(pool.map(attempt, [(case, make) for case, _, make, _ in REFUSALS]))
+
+
 @pytest.mark.parametrize(("case", "code", "make", "expected_words"), REFUSALS, ids=[r[0] for r in REFUSALS])
-def test_refused_input_leaves_the_warehouse_untouched(case, code, make, expected_words, published, tmp_path):
-    bad = tmp_path / f"{case}.csv"
-    make(bad)
-    before = folder_digest(published[0].parent)
-
-    result = run_fintech("build", "--source", str(bad), "--backend", warehouse_url(published[0]))
-
+def test_refused_input_leaves_the_warehouse_untouched(case, code, make, expected_words, refused_builds):
+    result, bad, published, before = refused_builds[case]
     if code == 2:
         assert str(bad) in result.stderr  # the contract's report names the file
     _assert_refused(result, code, expected_words, published, before)
