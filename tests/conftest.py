@@ -96,7 +96,9 @@ DATASETS = {
 def dataset(request, generate_csv, tmp_path_factory):
     """(csv path, built warehouse path) for each dataset."""
     spec = DATASETS[request.param]
-    csv = SAMPLE_CSV if spec is None else generate_csv(*spec)
+    if spec is None:  # the sample: the one built for the session (read only here)
+        return SAMPLE_CSV, request.getfixturevalue("published_sample")[0]
+    csv = generate_csv(*spec)
     target = tmp_path_factory.mktemp(f"warehouse_{request.param}") / "fintech.duckdb"
     return csv, build_warehouse(csv, target)
 

@@ -3,6 +3,7 @@ it was pointed at, reports a stale default, then serves the dashboard."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -265,6 +266,17 @@ def test_a_port_in_use_is_one_line_and_exit_1(dashboard_data):
                                                   "server?): stop it or choose another with --port"]
 
 
+def _panel_serve_of(server) -> list[str] | None:
+    """The command line of the `panel serve` a `fintech serve` runs, once it runs it (not a validation before
+    it, nor the child between its fork and its exec)."""
+    for child in psutil.Process(server.pid).children():
+        with contextlib.suppress(psutil.Error):
+            command = child.cmdline()
+            if command[1:4] == ["-m", "panel", "serve"]:
+                return command
+    return None
+
+
 def test_every_interface_is_said_and_origins_are_checked(dashboard_data, tmp_path):
     """--address 0.0.0.0: the note that the network reaches it; an origin that is no HOST[:PORT] is refused."""
     data, url, _ = dashboard_data
@@ -279,11 +291,9 @@ def test_every_interface_is_said_and_origins_are_checked(dashboard_data, tmp_pat
                           "--port", str(port)], env, tmp_path / "serve.log")
     try:
         deadline = time.monotonic() + 60
-        while not psutil.Process(server.pid).children():  # the note comes just before panel serve starts
+        while not (command := _panel_serve_of(server)):  # the note comes just before panel serve starts
             assert time.monotonic() < deadline and server.poll() is None
             time.sleep(0.05)
-        (panel,) = psutil.Process(server.pid).children()
-        command = panel.cmdline()
         assert command[command.index("--address") + 1] == "0.0.0.0"
         origins = {command[i + 1] for i, arg in enumerate(command) if arg == "--allow-websocket-origin"}
         assert origins == {f"localhost:{port}", f"127.0.0.1:{port}", "dash.example.com", f"dash.example.com:{port}"}

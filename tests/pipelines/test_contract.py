@@ -26,7 +26,7 @@ from semantic.models.staging import stg_fintech_data
 from tests.conftest import (
     ROOT,
     SAMPLE_CSV,
-    build_warehouse,
+    copy_published,
     file_digest,
     read_tables,
     run_fintech,
@@ -307,9 +307,9 @@ SOURCES = {  # how to make the path -> what the report says
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    target = build_warehouse(SAMPLE_CSV, tmp_path_factory.mktemp("published") / "fintech.duckdb")
-    return target, file_digest(target), read_tables(target)
+def published(published_sample, tmp_path_factory):
+    """One copy of the published sample for the module: every refusal must leave it exactly as it is."""
+    return copy_published(published_sample, tmp_path_factory.mktemp("published"))
 
 
 def folder_digest(folder: Path) -> dict[str, str]:

@@ -14,7 +14,6 @@ import pytest
 
 from tests.conftest import (
     SAMPLE_CSV,
-    build_warehouse,
     copy_published,
     file_digest,
     read_tables,
@@ -67,10 +66,9 @@ def _truncated(path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    """One warehouse for the module: every refusal must leave it exactly as it is, so they can share it."""
-    target = build_warehouse(SAMPLE_CSV, tmp_path_factory.mktemp("published") / "fintech.duckdb")
-    return target, file_digest(target), read_tables(target)
+def published(published_sample, tmp_path_factory):
+    """One copy of the published sample for the module: every refusal must leave it exactly as it is."""
+    return copy_published(published_sample, tmp_path_factory.mktemp("published"))
 
 
 BALANCE = "Account Activity.balance"

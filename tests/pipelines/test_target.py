@@ -16,7 +16,7 @@ from pipelines.build import build
 from pipelines.contract import ContractViolation
 from pipelines.target import TargetRefused
 from semantic.backends import DIRECTORY_MARK
-from tests.conftest import SAMPLE_CSV, build_warehouse, run_fintech, warehouse_url
+from tests.conftest import SAMPLE_CSV, build_warehouse, copy_published, run_fintech, warehouse_url
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -69,8 +69,8 @@ FOREIGN_TARGETS = {
 
 
 @pytest.fixture(scope="module")
-def duckdb_warehouse(tmp_path_factory):
-    return build_warehouse(SAMPLE_CSV, tmp_path_factory.mktemp("ours") / "fintech.duckdb")
+def duckdb_warehouse(published_sample, tmp_path_factory):
+    return copy_published(published_sample, tmp_path_factory.mktemp("ours"))[0]
 
 
 @pytest.mark.parametrize("case", list(FOREIGN_TARGETS))

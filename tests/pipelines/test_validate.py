@@ -8,13 +8,13 @@ import shutil
 import duckdb
 import pytest
 
-from tests.conftest import SAMPLE_CSV, build_warehouse, run_fintech, warehouse_url
+from tests.conftest import SAMPLE_CSV, build_warehouse, copy_published, run_fintech, warehouse_url
 
 
 @pytest.fixture(scope="module")
-def sample_warehouse(tmp_path_factory):
-    """The sample built once for the tests that only read it (or copy it)."""
-    return build_warehouse(SAMPLE_CSV, tmp_path_factory.mktemp("validated") / "fintech.duckdb")
+def sample_warehouse(published_sample, tmp_path_factory):
+    """The published sample, copied once for the tests that only read it (or copy it)."""
+    return copy_published(published_sample, tmp_path_factory.mktemp("validated"))[0]
 
 
 def test_a_good_warehouse_passes_and_writes_docs_and_summary(sample_warehouse, tmp_path):
