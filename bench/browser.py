@@ -17,22 +17,12 @@ import urllib.request
 from pathlib import Path
 
 from dashboard.server import panel_serve_command
+from tests.dashboard.sessions import RENDERED
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
 FIRST_RENDERS = 5  # page loads by new visitors; the median is reported
 
-# Every section has caught up when the render stamp (bound last in dashboard/app.py) shows the current filters.
-RENDERED = """(key) => {
-    const find = (root) => {
-        const hit = root.querySelector(`.render-stamp[data-where="${key}"]`); if (hit) return hit;
-        for (const el of root.querySelectorAll('*')) {
-            if (el.shadowRoot) { const f = find(el.shadowRoot); if (f) return f; }
-        }
-        return null;
-    };
-    return find(document) !== null;
-}"""
 CARD_IS = """([key, text]) => {
     const find = (root) => {
         const hit = root.querySelector(`[data-kpi=${key}] .kpi-value`); if (hit) return hit;

@@ -16,6 +16,18 @@ from pathlib import Path
 
 UPDATE_TIMEOUT_MS = 30_000
 
+# Every section has caught up when the render stamp (bound last in dashboard/app.py) shows the filters `key`.
+RENDERED = """(key) => {
+    const find = (root) => {
+        const hit = root.querySelector(`.render-stamp[data-where="${key}"]`); if (hit) return hit;
+        for (const el of root.querySelectorAll('*')) {
+            if (el.shadowRoot) { const f = find(el.shadowRoot); if (f) return f; }
+        }
+        return null;
+    };
+    return find(document) !== null;
+}"""
+
 # In the page: set the region filter through the Bokeh model (as the widget does), then watch the accounts
 # card's model until it shows `expected` (or one of them).
 CHANGE = """([regions, expected, timeout]) => {

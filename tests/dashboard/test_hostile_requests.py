@@ -23,6 +23,7 @@ import pytest
 
 from tests import reference
 from tests.dashboard.conftest import CANARY
+from tests.dashboard.sessions import RENDERED
 from tests.dashboard.test_browser import wait_for_card
 from tests.test_imports import bench_scripts, project_modules
 
@@ -143,16 +144,6 @@ def test_a_package_getattr_imports_nothing(login_server):
     assert status_of(login_server.base, a_listed_resource()) == 200
 
 
-RENDERED = """(key) => {
-    const find = (root) => {
-        const hit = root.querySelector(`.render-stamp[data-where="${key}"]`); if (hit) return hit;
-        for (const el of root.querySelectorAll('*')) {
-            if (el.shadowRoot) { const f = find(el.shadowRoot); if (f) return f; }
-        }
-        return null;
-    };
-    return find(document) !== null;
-}"""
 LONG = urllib.parse.quote("North," + "x" * 20_000)
 # A query string of every kind (what Panel's parser turns into a number, a bool, a list, a dict, None; empty,
 # NUL, long, unicode, repeated, a second '?'), each the value of a filter: three to a page load, and what
