@@ -33,12 +33,14 @@ java:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; }
 
+# Two test files at a time (one per core; each worker has its own fixtures): the suite waits on servers,
+# browsers and subprocesses much of the time, so one process kept a 2-core machine 74% of one core busy.
 test: install chromium postgres java
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 # docs/backends.md: the backend x feature matrix, written from the conformance suite's outcomes.
 backends-doc: install postgres java
-	$(BIN)/python -m pytest tests/semantic/test_backends.py --capability-matrix docs/backends.md
+	$(BIN)/python -m pytest -p no:xdist tests/semantic/test_backends.py --capability-matrix docs/backends.md
 
 serve: install
 	$(BIN)/fintech serve --port 5006
