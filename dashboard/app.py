@@ -16,12 +16,12 @@ import panel as pn
 import param
 
 from dashboard import data
-from dashboard.components import banner, catalog, concentration, overview, quality, segments
-from dashboard.components.common import CSS, csv_download, lazy_card
+from dashboard.components import banner, catalog, concentration, overview, quality, segments, theme
+from dashboard.components.common import csv_download, lazy_card
 from dashboard.components.filters import Filters
 from semantic import config
 
-pn.extension("tabulator", raw_css=[CSS], loading_indicator=True, notifications=False)
+pn.extension("tabulator", raw_css=[theme.CSS], loading_indicator=True, notifications=False)
 hv.extension("bokeh", logo=False)
 # Charts that plot the same column (total_balance, net_contributions) must not share an axis range:
 # each keeps its own, or one chart's update would clip the other; and every update rescales (framewise).
@@ -105,7 +105,7 @@ def create_app() -> pn.template.BaseTemplate:
 
     summary, any_report = data.validation_report()
     stale = data.staleness_notice()
-    template = pn.template.BootstrapTemplate(title=TITLE, sidebar_width=300, busy_indicator=None)
+    template = theme.template(TITLE)
     template.header.append(pn.Row(
         busy,
         pn.pane.HTML(f'<span class="backend">Backend: {html.escape(data.backend_label())}</span>', margin=(12, 10)),

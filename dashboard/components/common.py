@@ -71,14 +71,3 @@ def lazy_card(title: str, build) -> pn.Card:
 
 def money_labels(frame: pd.DataFrame, column: str) -> list[str]:
     return [format_value(v, "money") for v in frame[column]]
-
-
-CSS = """
-.kpi-row { display: flex; flex-wrap: wrap; gap: 12px; }
-.kpi-card { flex: 1 1 180px; border: 1px solid #dde; border-radius: 8px; padding: 10px 14px; background: #fafbff; }
-.kpi-title { font-size: 0.85em; color: #556; }
-.kpi-value { font-size: 1.6em; font-weight: 600; margin: 4px 0; }
-.kpi-help { font-size: 0.75em; color: #778; }
-.empty-state { padding: 18px; color: #666; font-style: italic; border: 1px dashed #ccd; border-radius: 8px; }
-.banner { font-size: 1.1em; line-height: 1.5; }
-"""
