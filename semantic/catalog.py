@@ -165,7 +165,21 @@ _add(customer_metric("customers", "Number of distinct customers", "integer", lam
 _add(summed("total_balance", "Sum of account balances (assets under management)", "money",
             Sum("balance", lambda t: t.balance)))
 _add(ratio("avg_balance", "Total balance / number of accounts", "money", "total_balance", "accounts"))
-_add(summed("credit_exposure", "Sum of loan amounts", "money", Sum("loan_amount", lambda t: t.loan_amount)))
+_add(summed("credit_exposure", "Sum of loan amounts of every loan application, rejected and pending included "
+            "(the original pipeline's figure)", "money", Sum("loan_amount", lambda t: t.loan_amount)))
+
+
+def _loans_with_status(status: str) -> Sum:
+    """The loan amounts of one application status (0 for the others), so a rollup keeps each part per cell."""
+    return Sum(f"{status}_loan_amount", lambda t: ibis.ifelse(t.loan_status == status, t.loan_amount, 0.0))
+
+
+_add(summed("approved_credit_exposure", "Sum of loan amounts of approved applications (credit granted)", "money",
+            _loans_with_status("approved")))
+_add(summed("pending_credit_exposure", "Sum of loan amounts of pending applications (credit in the pipeline)",
+            "money", _loans_with_status("pending")))
+_add(summed("rejected_credit_exposure", "Sum of loan amounts of rejected applications (credit declined)", "money",
+            _loans_with_status("rejected")))
 _add(ratio("avg_loan_amount", "Credit exposure / number of accounts", "money", "credit_exposure", "accounts"))
 _add(weighted_average("balance_weighted_rate", "Interest rate weighted by balance: sum(rate x balance) / sum(balance)",
                       "percent", "interest_rate", "balance"))

@@ -80,11 +80,22 @@ def int_customer_account_metrics(stg: pd.DataFrame) -> pd.DataFrame:
     return t.sort_values("account_id").reset_index(drop=True)
 
 
+LOAN_STATUSES = ("approved", "pending", "rejected")
+CREDIT_PARTS = {f"{status}_credit_exposure": status for status in LOAN_STATUSES}  # metric -> loan status
+
+
+def loans_with_status(accounts: pd.DataFrame, status: str) -> pd.Series:
+    """Each account's loan amount when its application has this status, else 0 (a missing status: 0)."""
+    return accounts.loan_amount.where(accounts.loan_status == status, 0.0)
+
+
 def agg_accounts_by_segment(m: pd.DataFrame) -> pd.DataFrame:
     t = m.assign(interest_rate_x_balance=m.interest_rate * m.balance,
-                 interest_rate_x_loan_amount=m.interest_rate * m.loan_amount)
+                 interest_rate_x_loan_amount=m.interest_rate * m.loan_amount,
+                 **{f"{status}_loan_amount": loans_with_status(m, status) for status in LOAN_STATUSES})
     return t.groupby(["region", "risk_tolerance", "account_type"], as_index=False, dropna=False).agg(
         accounts=("account_id", "size"), balance=("balance", "sum"), loan_amount=("loan_amount", "sum"),
+        **{f"{status}_loan_amount": (f"{status}_loan_amount", "sum") for status in LOAN_STATUSES},
         interest_rate_x_balance=("interest_rate_x_balance", "sum"), net_flow=("net_flow", "sum"),
         interest_rate_x_loan_amount=("interest_rate_x_loan_amount", "sum"))
 
@@ -255,6 +266,8 @@ def metric_value(name: str, g: pd.DataFrame, activity: pd.DataFrame | None = Non
         return _ratio(g.balance.sum(), len(g))
     if name == "credit_exposure":
         return _sum(g.loan_amount)
+    if name in CREDIT_PARTS:
+        return _sum(loans_with_status(g, CREDIT_PARTS[name]))
     if name == "avg_loan_amount":
         return _ratio(g.loan_amount.sum(), len(g))
     if name == "balance_weighted_rate":

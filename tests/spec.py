@@ -15,7 +15,8 @@ PUBLISHED_TABLES = frozenset({*MODEL_TABLES, MARKER_TABLE})
 # Every metric and the grain it is measured at.
 METRIC_GRAINS = {
     "accounts": "account", "customers": "customer", "total_balance": "account", "avg_balance": "account",
-    "credit_exposure": "account", "avg_loan_amount": "account", "balance_weighted_rate": "account",
+    "credit_exposure": "account", "approved_credit_exposure": "account", "pending_credit_exposure": "account",
+    "rejected_credit_exposure": "account", "avg_loan_amount": "account", "balance_weighted_rate": "account",
     "loan_weighted_rate": "account", "net_contributions": "account", "avg_net_contribution": "account",
     "avg_income": "customer", "avg_loan_to_income": "account", "top_leverage_quartile_share": "account",
     "top_10_balance": "distribution", "top_10_share": "distribution", "gini": "distribution",

@@ -183,8 +183,10 @@ def test_sql_and_ibis_expression(layer):
     sql = sl.sql(["total_balance"], by=["loan_status"], where={"risk_tolerance": "High"})
     assert "SUM" in sql.upper() and "int_customer_account_metrics" in sql
     # sums sliced and filtered by the dashboard's filters only: read from the rollup
-    sql = sl.sql(["total_balance"], by=["region"], where={"risk_tolerance": "High"})
-    assert "agg_accounts_by_segment" in sql and "int_customer_account_metrics" not in sql
+    for metrics in (["total_balance"], ["approved_credit_exposure", "pending_credit_exposure",
+                                        "rejected_credit_exposure", "credit_exposure"]):
+        sql = sl.sql(metrics, by=["region"], where={"risk_tolerance": "High"})
+        assert "agg_accounts_by_segment" in sql and "int_customer_account_metrics" not in sql
     assert list(sl.to_ibis(["gini", "accounts"], by=["region"]).columns) == ["region", "gini", "accounts"]
 
 

@@ -29,7 +29,8 @@ from tests.conftest import build_warehouse, read_tables, warehouse_url
 
 # The spec's metrics by grain (README "Asking for metrics"): written here, not read from the catalog.
 GRAINS = {
-    "account": ["accounts", "total_balance", "avg_balance", "credit_exposure", "avg_loan_amount",
+    "account": ["accounts", "total_balance", "avg_balance", "credit_exposure", "approved_credit_exposure",
+                "pending_credit_exposure", "rejected_credit_exposure", "avg_loan_amount",
                 "balance_weighted_rate", "loan_weighted_rate", "net_contributions", "avg_net_contribution",
                 "avg_loan_to_income", "top_leverage_quartile_share"],
     "customer": ["customers", "avg_income"],
@@ -68,6 +69,8 @@ EDITS = [
     Edit("account_id", lambda s: s.account_id % 4 == 0, "loan_amount", 0.0),
     Edit("customer_id", lambda s: s.customer_id % 3 == 0, "income_level", 100_000.0),
     Edit("account_id", lambda s: (s.account_id % 2 == 1) & (s.customer_id % 3 == 0), "loan_amount", 58_000.0),
+    # no loan status (a NULL key): the loan counts in credit_exposure and in none of its parts
+    Edit("account_id", lambda s: s.account_id % 19 == 0, "loan_status", None),
     # incomes of 0: no loan-to-income (null, never inf), so a NULL leverage quartile
     Edit("customer_id", lambda s: s.customer_id % 17 == 0, "income_level", 0.0),
     # a region whose balances total 0: its shares, Gini and balance-weighted rate are null

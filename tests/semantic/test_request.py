@@ -110,7 +110,7 @@ def test_any_request_is_answered_or_refused(layer, request):
         return
     # answered: then the request was well formed, and the answer is the reference's
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
-    by = [by] if isinstance(by, str) else list(by)
+    by = [] if by is None else [by] if isinstance(by, str) else list(by)  # None: no grouping, as ()
     assert_frames_close(result, expected(stg, accounts, metrics, by, _plain(where or {})))
 
 
