@@ -1,4 +1,4 @@
-"""The `fintech` command: generate an extract, build and validate the warehouse, query it, serve the dashboard.
+"""The `fintech` command: generate an extract, build, validate and query the warehouse, list the catalog, serve.
 
 Nothing a user types or points it at ends in a traceback: a refusal or a failure is a short message on
 stderr, and the exit code says which: 0 done, 1 the work failed (a failed build or validation, a server
@@ -130,6 +130,17 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--sql", action="store_true", help="print the SQL for the backend instead of running it")
     _backend_argument(query)
     query.set_defaults(run=_query)
+
+    about = "; read from the catalog (semantic/catalog.py), never from a warehouse"
+    metrics = commands.add_parser("metrics", help="list the catalog's metrics: name, format, grain, definition",
+                                  description="The metrics `fintech query` asks for: name, format, grain "
+                                              "(what one row counts) and definition" + about)
+    metrics.set_defaults(run=_metrics)
+    dimensions = commands.add_parser("dimensions", help="list the catalog's dimensions: name, kind, grain, values",
+                                     description="The dimensions `fintech query` slices (--by) and filters "
+                                                 "(--where) by: name, kind, grain and the fixed values the spec "
+                                                 "gives (others take what the data holds)" + about)
+    dimensions.set_defaults(run=_dimensions)
     return parser
 
 
@@ -301,6 +312,34 @@ def _query(args) -> int:
         sl.close()
     print(_render(result, args.format, sl.metrics))
     return 0
+
+
+def _metrics(args) -> int:
+    from semantic.catalog import METRICS
+
+    print(_aligned(("metric", "format", "grain", "definition"),
+                   [(m.name, m.format, m.grain, m.description) for m in METRICS.values()]))
+    return 0
+
+
+def _dimensions(args) -> int:
+    from semantic.catalog import DIMENSIONS, TIME_GRAINS
+
+    def values(d) -> str:
+        if d.kind == "time":
+            return "grains: " + ", ".join(TIME_GRAINS)
+        return ", ".join(map(str, d.values)) or "-"
+
+    print(_aligned(("dimension", "kind", "grain", "values"),
+                   [(d.name, d.kind, d.grain, values(d)) for d in DIMENSIONS.values()]))
+    return 0
+
+
+def _aligned(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """Plain text columns, each as wide as its widest cell; the last (the longest text) left ragged."""
+    table = [header, *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
+    return "\n".join("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[-1]]) for row in table)
 
 
 def _filters(texts: list[str]) -> dict[str, object]:

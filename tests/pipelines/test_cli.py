@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -267,3 +268,56 @@ def test_the_command_says_what_is_wrong(case, ran):
 def test_nothing_was_written_where_the_cases_point(ran):
     _, before, after = ran
     assert after == before
+
+
+# ---- the catalog in the shell ----------------------------------------------------------------------
+
+def _listed(*argv: str, tmp_path: Path) -> dict[str, list[str]]:
+    """`fintech ARGV` with no warehouse anywhere (a backend URL that is none, an empty data directory): each
+    listed row by its first column, its columns split on the runs of spaces that align them."""
+    result = run_fintech(*argv, env={"FINTECH_BACKEND": "postgres://u:p@127.0.0.1:1/nowhere",
+                                     "FINTECH_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0 and not result.stderr, result.stdout + result.stderr
+    assert not list(tmp_path.iterdir())  # nothing built, nothing written
+    header, *rows = result.stdout.splitlines()
+    widths = {len(line) - len(line.lstrip()) for line in result.stdout.splitlines()}
+    assert widths == {0}, result.stdout
+    starts = [header.index(word) for word in header.split()]  # every row's columns start where the header's do
+    for row in rows:
+        assert all(i == 0 or row[i - 2:i] == "  " and row[i] != " " for i in starts), row
+    return {row.split()[0]: [part.strip() for part in re.split(r"\s{2,}", row)] for row in rows}
+
+
+def test_metrics_lists_the_catalog_without_a_warehouse(tmp_path):
+    from tests.spec import METRIC_GRAINS
+
+    listed = _listed("metrics", tmp_path=tmp_path)
+    assert {name: columns[2] for name, columns in listed.items()} == METRIC_GRAINS
+    formats = {"accounts": "integer", "total_balance": "money", "approved_credit_exposure": "money",
+               "balance_weighted_rate": "percent", "gini": "ratio"}  # the spec's table
+    assert {name: listed[name][1] for name in formats} == formats
+    assert "rejected and pending included" in listed["credit_exposure"][3]
+    assert all(len(columns) == 4 and columns[3] for columns in listed.values())
+
+
+def test_dimensions_lists_the_catalog_without_a_warehouse(tmp_path):
+    from tests.spec import CATEGORY_DIMENSIONS, DERIVED_DIMENSIONS, NUMBER_DIMENSIONS, TIME_DIMENSIONS
+
+    listed = _listed("dimensions", tmp_path=tmp_path)
+    kinds = {**dict.fromkeys(CATEGORY_DIMENSIONS, "category"), **dict.fromkeys(NUMBER_DIMENSIONS, "number"),
+             **dict.fromkeys(DERIVED_DIMENSIONS, "derived"), **dict.fromkeys(TIME_DIMENSIONS, "time")}
+    assert {name: columns[1] for name, columns in listed.items()} == kinds
+    assert listed["region"][2] == "customer" and listed["account_type"][2] == "account"
+    assert listed["risk_tolerance"][3] == "Low, Medium, High"
+    assert listed["loan_status"][3] == "approved, pending, rejected"
+    assert listed["age_band"][3] == "18-29, 30-44, 45-59, 60+"
+    assert listed["activity_date"][3] == "grains: month, quarter, year"
+
+
+@pytest.mark.parametrize("command", ["metrics", "dimensions"])
+def test_the_listings_explain_themselves(command):
+    result = run_fintech(command, "--help")
+    assert result.returncode == 0 and "never from a warehouse" in " ".join(result.stdout.split()), result.stdout
+    assert command in run_fintech("--help").stdout
+    refused = run_fintech(command, "extra")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
