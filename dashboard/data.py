@@ -18,7 +18,8 @@ import semantic
 from semantic import backends, config
 
 # The cards and the banner: asked as one query, so the sections share one result per filter.
-HEADLINE_METRICS = ("accounts", "total_balance", "credit_exposure", "balance_weighted_rate",
+HEADLINE_METRICS = ("accounts", "total_balance", "avg_balance", "credit_exposure", "approved_credit_exposure",
+                    "pending_credit_exposure", "rejected_credit_exposure", "balance_weighted_rate",
                     "net_contributions", "avg_net_contribution", "top_10_share", "top_10_balance", "gini")
 
 _lock = threading.RLock()

@@ -8,12 +8,22 @@ from dashboard import data
 from dashboard.components.common import NO_MATCH
 from semantic.formats import format_value, gini_band
 
+# Within this share of the average balance, either way, an average net contribution is "about flat" (the spec).
+FLAT_SHARE = 0.001
+
+
+def trend(avg_net_contribution: float, avg_balance: float) -> str:
+    """growing, shrinking, or about flat: a net contribution that small beside the balance is no trend to report."""
+    if abs(avg_net_contribution) <= FLAT_SHARE * abs(avg_balance):
+        return "about flat"
+    return "growing" if avg_net_contribution > 0 else "shrinking"
+
 
 def banner_text(where: data.Where) -> str:
     headline = data.headline(where)
     if not headline.accounts:
         return f"**{NO_MATCH}.** Clear or widen the filters to see the portfolio."
-    direction = "growing" if headline.avg_net_contribution >= 0 else "shrinking"
+    direction = trend(headline.avg_net_contribution, headline.avg_balance)
     text = (
         f"The portfolio holds **{format_value(headline.accounts, 'integer')} accounts** with a combined balance of "
         f"**{format_value(headline.total_balance, 'money')}**. On average accounts are **{direction}**: net "

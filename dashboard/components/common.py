@@ -1,28 +1,46 @@
-"""Pieces every section uses: KPI cards, empty states, CSV downloads."""
+"""Pieces every section uses: KPI cards (with their SQL), empty states, CSV downloads."""
 
 from __future__ import annotations
 
 import html
 import io
+from collections.abc import Sequence
 
 import pandas as pd
 import panel as pn
 
+from dashboard import data
 from semantic.catalog import METRICS
 from semantic.formats import format_value
 
 NO_MATCH = "No accounts match these filters"
 
 
-def card(key: str, title: str, value: str, explanation: str) -> str:
+def card(key: str, title: str, value: str, explanation: str, parts: Sequence[tuple[str, str, str]] = ()) -> str:
+    """A KPI card: its value, the `parts` beneath it ((key, label, text) each), its one-line definition, and,
+    when `key` is a catalog metric, the SQL it compiles to on the connected backend, collapsed until asked for."""
+    beneath = "".join(f'<div class="kpi-part" data-part="{part}"><span class="kpi-part-label">'
+                      f'{html.escape(label)}</span>: <span class="kpi-part-value">{html.escape(text)}</span></div>'
+                      for part, label, text in parts)
     return (f'<div class="kpi-card" data-kpi="{key}"><div class="kpi-title">{html.escape(title)}</div>'
             f'<div class="kpi-value">{html.escape(value)}</div>'
-            f'<div class="kpi-help">{html.escape(explanation)}</div></div>')
+            + (f'<div class="kpi-parts" style="font-size: 0.85em; margin-bottom: 4px">{beneath}</div>' if parts else "")
+            + f'<div class="kpi-help">{html.escape(explanation)}</div>{_sql_details(key)}</div>')
 
 
-def metric_card(metric: str, title: str, value) -> str:
-    """A card for a catalog metric: formatted by the catalog's format, explained by its description."""
-    return card(metric, title, format_value(value, METRICS[metric].format), METRICS[metric].description)
+def _sql_details(metric: str) -> str:
+    if metric not in METRICS:
+        return ""
+    return ('<details class="kpi-sql" style="font-size: 0.75em; margin-top: 4px"><summary>SQL</summary>'
+            '<pre style="white-space: pre-wrap; overflow-wrap: anywhere; max-height: 20em; overflow-y: auto">'
+            f'{html.escape(data.metric_sql(metric))}</pre></details>')
+
+
+def metric_card(metric: str, title: str, value, parts: Sequence[tuple[str, str, object]] = ()) -> str:
+    """A card for a catalog metric: formatted by the catalog's format, explained by its description; `parts`
+    are other metrics beneath it, (metric, label, value) each, formatted the same way."""
+    return card(metric, title, format_value(value, METRICS[metric].format), METRICS[metric].description,
+                [(part, label, format_value(v, METRICS[part].format)) for part, label, v in parts])
 
 
 def cards(html_cards: list[str]) -> pn.pane.HTML:

@@ -10,15 +10,25 @@ from dashboard.components.common import cards, empty_state, metric_card
 OVERVIEW_CARDS = (
     ("accounts", "Total accounts"),
     ("total_balance", "Total balance (AUM)"),
-    ("credit_exposure", "Total credit exposure"),
+    ("approved_credit_exposure", "Credit exposure (approved loans)"),
     ("balance_weighted_rate", "Balance-weighted product rate"),
     ("net_contributions", "Total net contributions"),
     ("avg_net_contribution", "Avg net contribution per account"),
 )
+# Beneath the approved exposure (the spec): the applications not granted, and the original pipeline's total.
+CARD_PARTS = {
+    "approved_credit_exposure": (
+        ("pending_credit_exposure", "Pending applications"),
+        ("rejected_credit_exposure", "Rejected applications"),
+        ("credit_exposure", "All applications (total)"),
+    ),
+}
 
 
 def overview(where: data.Where) -> pn.viewable.Viewable:
     row = data.headline(where)
     if not row.accounts:
         return empty_state()
-    return cards([metric_card(metric, title, row[metric]) for metric, title in OVERVIEW_CARDS])
+    return cards([metric_card(metric, title, row[metric],
+                              [(part, label, row[part]) for part, label in CARD_PARTS.get(metric, ())])
+                  for metric, title in OVERVIEW_CARDS])

