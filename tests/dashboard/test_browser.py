@@ -11,9 +11,9 @@ from tests import reference
 
 pytestmark = pytest.mark.browser
 
-OVERVIEW = ["accounts", "total_balance", "credit_exposure", "balance_weighted_rate", "net_contributions",
+OVERVIEW = ["accounts", "total_balance", "approved_credit_exposure", "balance_weighted_rate", "net_contributions",
             "avg_net_contribution"]
-FORMATS = {"accounts": "integer", "total_balance": "money", "credit_exposure": "money",
+FORMATS = {"accounts": "integer", "total_balance": "money", "approved_credit_exposure": "money",
            "balance_weighted_rate": "percent", "net_contributions": "money", "avg_net_contribution": "money",
            "top_10_share": "percent", "top_10_balance": "money"}
 
