@@ -2,16 +2,28 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# What is installed, each stamp newer than pyproject.toml when up to date: the base package (DuckDB, the
+# dashboard: what serving needs), and everything (every backend and the test tools), which includes the base.
+BASE_STAMP := $(VENV)/.installed-base
+STAMP      := $(VENV)/.installed
 
-.PHONY: install test build serve bench soak sample clean chromium postgres java backends-doc
+.PHONY: install install-base test build serve bench soak sample clean chromium postgres java backends-doc
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+install-base: $(BASE_STAMP)
+
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Everything installed (an up-to-date full stamp) is the base installed too: then nothing more to install.
+$(BASE_STAMP): pyproject.toml | $(BIN)/python
+	@[ $(STAMP) -nt pyproject.toml ] || $(BIN)/python -m pip install --quiet -e .
+	@touch $(BASE_STAMP)
+
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,sqlite,datafusion,spark]'
 	@touch $(STAMP)
 
@@ -42,10 +54,10 @@ test: install chromium postgres java
 backends-doc: install postgres java
 	$(BIN)/python -m pytest -p no:xdist tests/semantic/test_backends.py --capability-matrix docs/backends.md
 
-serve: install
+serve: install-base
 	$(BIN)/fintech serve --port 5006
 
-build: install
+build: install-base
 	$(BIN)/fintech build
 
 bench: install
@@ -56,7 +68,7 @@ soak: install chromium
 	$(BIN)/python bench/soak.py
 
 # Regenerate the committed 1,000-row sample (deterministic: no diff unless the generator changed).
-sample: install
+sample: install-base
 	$(BIN)/fintech generate --rows 1000 --seed 42 --out data/raw/fintech_data.csv
 
 clean:
