@@ -20,7 +20,7 @@ $(BIN)/python:
 
 # Everything installed (an up-to-date full stamp) is the base installed too: then nothing more to install.
 $(BASE_STAMP): pyproject.toml | $(BIN)/python
-	@[ $(STAMP) -nt pyproject.toml ] || $(BIN)/python -m pip install --quiet -e .
+	[ $(STAMP) -nt pyproject.toml ] || $(BIN)/python -m pip install --quiet -e .
 	@touch $(BASE_STAMP)
 
 $(STAMP): pyproject.toml | $(BIN)/python
