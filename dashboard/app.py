@@ -7,13 +7,10 @@ dashboard.data) and renders. Filters live in the sidebar and in the URL.
 from __future__ import annotations
 
 import contextlib
-import functools
 import html
 import logging
 
-import holoviews as hv
 import panel as pn
-import param
 
 from dashboard import data
 from dashboard.components import banner, catalog, concentration, overview, quality, segments, theme
@@ -22,15 +19,9 @@ from dashboard.components.filters import Filters
 from semantic import config
 
 pn.extension("tabulator", raw_css=[theme.CSS], loading_indicator=True, notifications=False)
-hv.extension("bokeh", logo=False)
-# Charts that plot the same column (total_balance, net_contributions) must not share an axis range:
-# each keeps its own, or one chart's update would clip the other; and every update rescales (framewise).
-hv.opts.defaults(*(getattr(hv.opts, kind)(shared_axes=False, framewise=True)
-                   for kind in ("Bars", "Curve", "Area", "Labels", "Overlay")))
 
 TITLE = "Fintech Portfolio Dashboard"
 log = logging.getLogger("dashboard")
-FilterStream = hv.streams.Stream.define("FilterStream", where=param.Parameter(default=()))
 
 
 def render_stamp(where: data.Where) -> pn.pane.HTML:
@@ -72,7 +63,7 @@ def create_app() -> pn.template.BaseTemplate:
         filters.link_to_url(pn.state.location)
     widgets = list(filters.widgets.values())
     sections: list[tuple[pn.Column, object]] = []
-    charts: list[tuple[hv.streams.Stream, object]] = []
+    charts: list[list] = []  # [chart, its view of the filters, the view it shows]
     busy = pn.indicators.LoadingSpinner(value=False, size=24, margin=(12, 10), css_classes=["updating"])
 
     def bound(section):
@@ -90,18 +81,24 @@ def create_app() -> pn.template.BaseTemplate:
         """Update every chart and section for the current filters, sent to the browser as one update."""
         where = filters.where()
         with _frozen(pn.state.curdoc), pn.io.hold():
-            for stream, view in charts:
-                if stream.where != view(where):
-                    stream.event(where=view(where))
+            for entry in charts:
+                chart, view, shown = entry
+                if shown != view(where):
+                    chart.update(view(where))
+                    entry[2] = view(where)
             for column, section in sections:
                 _replace(column, section(where))
             busy.value = False
 
-    def chart(plot, view=lambda where: where):
-        """A chart whose data is swapped in place (a DynamicMap) when its `view` of the filters changes."""
-        stream = FilterStream(where=view(filters.where()))
-        charts.append((stream, view))
-        return pn.pane.HoloViews(hv.DynamicMap(plot, streams=[stream], cache_size=1), sizing_mode="stretch_width")
+    def chart(made, view=lambda where: where):
+        """A chart of this page (dashboard/components/charts.py), refilled when its `view` of the filters changes."""
+        made.update(view(filters.where()))
+        charts.append([made, view, view(filters.where())])
+        return pn.pane.Bokeh(made.plot, sizing_mode="stretch_width", min_width=280, styles={"flex": "1 1 420px"})
+
+    def side_by_side(*panes):
+        """Charts in a row that wraps: one above the other on a narrow screen."""
+        return pn.FlexBox(*panes, flex_wrap="wrap", gap="12px", sizing_mode="stretch_width")
 
     summary, any_report = data.validation_report()
     stale = data.staleness_notice()
@@ -123,26 +120,26 @@ def create_app() -> pn.template.BaseTemplate:
         pn.pane.Markdown("## Portfolio overview"),
         bound(overview.overview),
         pn.pane.Markdown("## Segments and growth drivers"),
-        pn.Row(chart(functools.partial(segments.net_contributions_chart, "account_type",
-                                       "Net contributions by product type")),
-               chart(functools.partial(segments.net_contributions_chart, "region", "Net contributions by region")),
-               sizing_mode="stretch_width"),
+        side_by_side(chart(segments.ContributionsChart("account_type", "Net contributions by product type",
+                                                       on_tap=filters.toggle)),
+                     chart(segments.ContributionsChart("region", "Net contributions by region",
+                                                       on_tap=filters.toggle))),
         segments.segment_downloads(filters.where),
         pn.pane.Markdown("### Customer risk appetite (whole portfolio)"),
-        pn.Row(chart(segments.risk_balance_chart, segments.risk_filter),
-               chart(segments.risk_accounts_chart, segments.risk_filter), sizing_mode="stretch_width"),
+        side_by_side(chart(segments.risk_balance_chart(), segments.risk_filter),
+                     chart(segments.risk_accounts_chart(), segments.risk_filter)),
         bound(segments.risk_caption),
         segments.risk_download(filters.where),
         pn.pane.Markdown("### Activity over time"),
-        chart(segments.activity_chart),
+        chart(segments.ActivityOverTime()),
         csv_download(lambda: segments.activity_frame(filters.where()), "activity_by_month.csv",
                      "CSV: activity by month"),
         pn.pane.Markdown("## Concentration and dependency risk"),
         bound(concentration.concentration_cards),
-        chart(concentration.decile_bars),
+        chart(concentration.DecileBars()),
         lazy_card("Deciles: accounts and balances", lambda: bound(concentration.decile_table)),
         bound(concentration.lorenz_note),
-        chart(concentration.lorenz_chart),
+        chart(concentration.LorenzCurve()),
         concentration.concentration_downloads(filters.where),
         # Bound last, so updated last: marks the moment every section shows the current filters (for tests, bench).
         bound(render_stamp),

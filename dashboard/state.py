@@ -1,10 +1,12 @@
-"""The dashboard's view state: three filters, and their form in the page URL (`?region=North,West&product=savings`)."""
+"""The dashboard's view state: the filters, and their form in the page URL (`?region=North,West&product=savings`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode
+
+from semantic.catalog import DIMENSIONS
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,15 @@ FILTERS = (
     Filter("risk", "risk_tolerance", "Customer risk appetite", "The customer's declared risk tolerance."),
     Filter("region", "region", "Region", "Where the customer lives."),
     Filter("product", "account_type", "Product type", "The kind of account: checking, savings, credit, investment."),
+    Filter("loan", "loan_status", "Loan status", "Where the account's loan application stands."),
+    Filter("age", "age_band", "Age band", "The customer's age, in bands."),
 )
+
+
+def label_of(dimension: str) -> str:
+    """What the page calls a dimension: its filter's label, else the catalog's description."""
+    labels = {f.dimension: f.label for f in FILTERS}
+    return labels.get(dimension) or DIMENSIONS[dimension].description
 
 
 def params_from_search(search) -> dict[str, list[str]]:

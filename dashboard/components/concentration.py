@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import holoviews as hv
 import panel as pn
-from bokeh.models import NumeralTickFormatter
 
 from dashboard import data
-from dashboard.components.common import card, cards, csv_download, empty_state, metric_card, money_labels
-from dashboard.components.segments import value_range
+from dashboard.components.charts import BarChart, LorenzChart
+from dashboard.components.common import card, cards, csv_download, empty_state, metric_card
 from semantic.formats import format_value, gini_band
 
-PERCENT_AXIS = NumeralTickFormatter(format="0%")
-MONEY_AXIS = NumeralTickFormatter(format="$0,0")
 DECILE_COLORS = {1: "#1f4e8c", 2: "#7fa6d6", 3: "#7fa6d6"}  # D1 emphasized, D2-D3 lighter, the rest grey
+OTHER_DECILES = "#c8ccd4"
 
 
 def concentration_cards(where: data.Where) -> pn.viewable.Viewable:
@@ -29,16 +26,18 @@ def concentration_cards(where: data.Where) -> pn.viewable.Viewable:
     ])
 
 
-def decile_bars(where: data.Where):
+class DecileBars:
     """Total balance by decile, D1 (richest) emphasized, D2-D3 lighter, the rest grey."""
-    deciles = data.deciles(where)
-    frame = deciles.assign(decile=[f"D{d}" for d in deciles.balance_decile],
-                           color=[DECILE_COLORS.get(d, "#c8ccd4") for d in deciles.balance_decile],
-                           label=money_labels(deciles, "total_balance"))
-    return hv.Bars(frame, "decile", ["total_balance", "color", "label"]).opts(
-        color="color", yformatter=MONEY_AXIS, title="Total balance by decile (D1 = richest 10%)", responsive=True,
-        height=300, xlabel="", ylabel="", tools=["hover"], framewise=True,
-        ylim=value_range(deciles.total_balance))
+
+    def __init__(self):
+        self.chart = BarChart("total_balance_by_decile", "Total balance by decile (D1 = richest 10%)", "Decile",
+                              "Total balance", "money", dark=pn.config.theme == "dark")
+        self.plot = self.chart.plot
+
+    def update(self, where: data.Where) -> None:
+        deciles = data.deciles(where)
+        self.chart.show([f"D{d}" for d in deciles.balance_decile], deciles.total_balance,
+                        [DECILE_COLORS.get(d, OTHER_DECILES) for d in deciles.balance_decile])
 
 
 def decile_table(where: data.Where) -> pn.viewable.Viewable:
@@ -50,17 +49,17 @@ def decile_table(where: data.Where) -> pn.viewable.Viewable:
                                             for c in ("min_balance", "avg_balance", "max_balance", "total_balance")})
 
 
-def lorenz_chart(where: data.Where):
+class LorenzCurve:
     """The actual distribution (poorest to richest) against the dashed line of perfect equality."""
-    curve = data.lorenz(where)
-    actual = hv.Area(curve, "population_share", "balance_share", label="Actual distribution").opts(
-        alpha=0.4, color="#2f6fb0")
-    equality = hv.Curve([(0, 0), (1, 1)], "population_share", "balance_share", label="Perfect equality").opts(
-        line_dash="dashed", color="#444")
-    return (actual * equality).opts(
-        title="Lorenz curve of balances (poorest to richest)", responsive=True, height=320,
-        xformatter=PERCENT_AXIS, yformatter=PERCENT_AXIS, xlabel="Share of accounts", ylabel="Share of balances",
-        legend_position="top_left")
+
+    def __init__(self):
+        self.chart = LorenzChart("lorenz_curve", "Lorenz curve of balances (poorest to richest)",
+                                 dark=pn.config.theme == "dark")
+        self.plot = self.chart.plot
+
+    def update(self, where: data.Where) -> None:
+        curve = data.lorenz(where)
+        self.chart.show(curve.population_share, curve.balance_share)
 
 
 def lorenz_note(where: data.Where) -> pn.viewable.Viewable:
@@ -70,4 +69,5 @@ def lorenz_note(where: data.Where) -> pn.viewable.Viewable:
 
 def concentration_downloads(where_now) -> pn.Row:
     return pn.Row(csv_download(lambda: data.deciles(where_now()), "balance_deciles.csv", "CSV: deciles"),
-                  csv_download(lambda: data.lorenz(where_now()), "lorenz_curve.csv", "CSV: Lorenz curve"))
+                  csv_download(lambda: data.lorenz(where_now()), "lorenz_curve.csv", "CSV: Lorenz curve"),
+                  sizing_mode="stretch_width")

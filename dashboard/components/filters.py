@@ -1,4 +1,4 @@
-"""The sidebar: three multi-selects, a Clear button and the active-filters summary, kept in the page URL."""
+"""The sidebar: a multi-select per filter, a Clear button and the active-filters summary, kept in the page URL."""
 
 from __future__ import annotations
 
@@ -40,6 +40,14 @@ class Filters:
                 wanted = list(selection.get(dimension, []))
                 if list(widget.value) != wanted:
                     widget.value = wanted
+
+    def toggle(self, dimension: str, value) -> None:
+        """Add `value` to the filter on `dimension`, or take it out if chosen already (a click on a bar)."""
+        widget = self.widgets[dimension]
+        if value not in self.options[dimension]:
+            return
+        chosen = list(widget.value)
+        widget.value = [v for v in chosen if v != value] if value in chosen else [*chosen, value]
 
     def where(self, *_values) -> data.Where:
         """The plain, hashable filter the layer is asked with (no filter for empty or every value)."""

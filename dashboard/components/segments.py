@@ -2,56 +2,56 @@
 
 from __future__ import annotations
 
-import holoviews as hv
+from collections.abc import Callable
+
+import pandas as pd
 import panel as pn
-from bokeh.models import NumeralTickFormatter
 
 from dashboard import data
-from dashboard.components.common import csv_download, money_labels
+from dashboard.components.charts import GREY, HIGHLIGHT, ActivityChart, BarChart, signed_colors
+from dashboard.components.common import csv_download
+from dashboard.state import label_of
 from semantic.models.raw import RISK_TOLERANCES
 
-HIGHLIGHT, GREY = "#2f6fb0", "#c8ccd4"
-MONEY_AXIS = NumeralTickFormatter(format="$0,0")
+
+def without(where: data.Where, dimension: str) -> data.Where:
+    """The filters but the one on `dimension`: a dimension's own chart shows each of its categories."""
+    return tuple((dim, values) for dim, values in where if dim != dimension)
 
 
-def net_contributions_by(dimension: str, where: data.Where):
-    frame = data.query(("net_contributions",), by=(dimension,), where=where)
-    return frame.sort_values("net_contributions", ascending=False).reset_index(drop=True)
+def contributions_frame(dimension: str, where: data.Where) -> pd.DataFrame:
+    """Net contributions per category of `dimension` under the other filters, largest first; `chosen`: the
+    categories its own filter picked (every one when it picks none)."""
+    frame = data.query(("net_contributions",), by=(dimension,), where=without(where, dimension))
+    frame = frame.sort_values("net_contributions", ascending=False).reset_index(drop=True)
+    picked = dict(where).get(dimension)
+    return frame.assign(chosen=frame[dimension].isin(picked) if picked else True)
 
 
-def value_range(values) -> tuple[float, float]:
-    """A y range that holds zero and every bar with room for its label: set per update, so the axis follows."""
-    low, high = min([0.0, *values]), max([0.0, *values])
-    pad = 0.12 * ((high - low) or 1.0)
-    return (low - pad if low < 0 else 0.0), (high + pad if high > 0 else 0.0)
+class ContributionsChart:
+    """Net contributions by one dimension; a click on a bar adds its category to that filter, or removes it."""
 
+    def __init__(self, dimension: str, title: str, on_tap: Callable[[str, str], None] | None = None):
+        tap = (lambda category: on_tap(dimension, category)) if on_tap else None
+        self.dimension = dimension
+        self.chart = BarChart(f"net_contributions_by_{dimension}", title, label_of(dimension), "Net contributions",
+                              "money", dark=pn.config.theme == "dark", on_tap=tap)
+        self.plot = self.chart.plot
 
-def _bars(frame, x: str, y: str, title: str, color="#2f6fb0"):
-    frame = frame.assign(label=money_labels(frame, y))
-    # The categories of this frame, stated: otherwise a chart keeps showing every category it has ever shown.
-    x = hv.Dimension(x, values=list(frame[x]))
-    bars = hv.Bars(frame, x, [y, "label"]).opts(color=color, yformatter=MONEY_AXIS, title=title, tools=["hover"],
-                                                responsive=True, height=300, xlabel="", ylabel="", framewise=True,
-                                                ylim=value_range(frame[y]))
-    return bars * hv.Labels(frame, [x, y], "label").opts(text_font_size="9pt", text_baseline="bottom")
-
-
-def net_contributions_chart(dimension: str, title: str, where: data.Where):
-    """Bars of net contributions by `dimension`, largest first, labelled as money (no bars when nothing matches).
-
-    The dashboard wraps it in a DynamicMap: a filter change replaces the data of
-    the plot already on the page instead of building a new one.
-    """
-    return _bars(net_contributions_by(dimension, where), dimension, "net_contributions", title)
+    def update(self, where: data.Where) -> None:
+        frame = contributions_frame(self.dimension, where)
+        picked = dict(where).get(self.dimension)
+        self.chart.show(frame[self.dimension], frame.net_contributions,
+                        signed_colors(frame.net_contributions, list(frame.chosen) if picked else None))
 
 
 def segment_downloads(where_now) -> pn.Row:
-    """CSV buttons for the two segment charts; `where_now()` gives the filters at the time of the click."""
+    """CSV buttons for the two segment charts (what each shows); `where_now()`: the filters at the click."""
     return pn.Row(
-        csv_download(lambda: net_contributions_by("account_type", where_now()), "net_contributions_by_product.csv",
+        csv_download(lambda: contributions_frame("account_type", where_now()), "net_contributions_by_product.csv",
                      "CSV: by product type"),
-        csv_download(lambda: net_contributions_by("region", where_now()), "net_contributions_by_region.csv",
-                     "CSV: by region"))
+        csv_download(lambda: contributions_frame("region", where_now()), "net_contributions_by_region.csv",
+                     "CSV: by region"), sizing_mode="stretch_width")
 
 
 def chosen_tiers(where: data.Where) -> tuple[str, ...]:
@@ -64,29 +64,37 @@ def risk_filter(where: data.Where) -> data.Where:
     return tuple((dim, values) for dim, values in where if dim == "risk_tolerance")
 
 
-def risk_breakdown_frame(tiers: tuple[str, ...]):
+def risk_breakdown_frame(tiers: tuple[str, ...]) -> pd.DataFrame:
     """The whole portfolio by risk tier (filters ignored), Low to High, with the highlight of each tier."""
     frame = data.query(("total_balance", "accounts"), by=("risk_tolerance",))
     order = {tier: i for i, tier in enumerate(RISK_TOLERANCES)}
     frame = frame.sort_values("risk_tolerance", key=lambda s: s.map(order)).reset_index(drop=True)
     highlighted = frame.risk_tolerance.isin(tiers) if tiers else frame.risk_tolerance.notnull()
-    return frame.assign(highlighted=highlighted, color=[HIGHLIGHT if h else GREY for h in highlighted])
+    return frame.assign(highlighted=highlighted)
 
 
-def _risk_bars(measure: str, title: str, axis_format: str, where: data.Where):
-    frame = risk_breakdown_frame(chosen_tiers(where))
-    return hv.Bars(frame, "risk_tolerance", [measure, "color"]).opts(
-        color="color", yformatter=NumeralTickFormatter(format=axis_format), title=title, responsive=True,
-        height=260, xlabel="", ylabel="", tools=["hover"])
+class RiskChart:
+    """One measure of the whole portfolio by risk tier, the tiers the risk filter chose highlighted."""
+
+    def __init__(self, measure: str, title: str, label: str, value_format: str):
+        self.measure = measure
+        self.chart = BarChart(f"{measure}_by_risk_tolerance", title, label_of("risk_tolerance"), label, value_format,
+                              dark=pn.config.theme == "dark", height=260)
+        self.plot = self.chart.plot
+
+    def update(self, where: data.Where) -> None:
+        frame = risk_breakdown_frame(chosen_tiers(where))
+        self.chart.show(frame.risk_tolerance, frame[self.measure],
+                        [HIGHLIGHT if h else GREY for h in frame.highlighted])
 
 
-def risk_balance_chart(where: data.Where):
+def risk_balance_chart() -> RiskChart:
     """Total balance per risk tier over the whole portfolio; the filter only decides what is highlighted."""
-    return _risk_bars("total_balance", "Total balance by risk appetite", "$0,0", where)
+    return RiskChart("total_balance", "Total balance by risk appetite", "Total balance", "money")
 
 
-def risk_accounts_chart(where: data.Where):
-    return _risk_bars("accounts", "Accounts by risk appetite", "0,0", where)
+def risk_accounts_chart() -> RiskChart:
+    return RiskChart("accounts", "Accounts by risk appetite", "Accounts", "integer")
 
 
 def risk_caption(where: data.Where) -> pn.pane.Markdown:
@@ -97,18 +105,21 @@ def risk_caption(where: data.Where) -> pn.pane.Markdown:
 
 
 def risk_download(where_now) -> pn.widgets.FileDownload:
-    return csv_download(lambda: risk_breakdown_frame(chosen_tiers(where_now())).drop(columns="color"),
-                        "risk_breakdown.csv", "CSV: risk breakdown")
+    return csv_download(lambda: risk_breakdown_frame(chosen_tiers(where_now())), "risk_breakdown.csv",
+                        "CSV: risk breakdown")
 
 
-def activity_frame(where: data.Where):
+def activity_frame(where: data.Where) -> pd.DataFrame:
     return data.query(("transaction_volume", "repayment_volume"), by=("activity_date",), where=where)
 
 
-def activity_chart(where: data.Where):
-    frame = activity_frame(where)
-    return (hv.Curve(frame, "activity_date", "transaction_volume", label="Net transactions")
-            * hv.Curve(frame, "activity_date", "repayment_volume", label="Repayments")).opts(
-        hv.opts.Curve(tools=["hover"], yformatter=MONEY_AXIS, framewise=True),
-        hv.opts.Overlay(title="Activity per month", responsive=True, height=300, legend_position="top_left",
-                        xlabel="", ylabel=""))
+class ActivityOverTime:
+    def __init__(self):
+        self.chart = ActivityChart("activity_by_month", "Activity per month", dark=pn.config.theme == "dark")
+        self.plot = self.chart.plot
+
+    def update(self, where: data.Where) -> None:
+        frame = activity_frame(where)
+        self.chart.show(pd.to_datetime(frame.activity_date).to_numpy(),
+                        {column: frame[column] for column in ("transaction_volume", "repayment_volume")})
+

@@ -1,0 +1,170 @@
+"""Every chart's data (each bar, label, colour, point and range) against the pandas reference, in the assembled
+app without a browser: unfiltered, under filters, with a dimension's own filter (drill-down) and with none left."""
+
+from __future__ import annotations
+
+import pandas as pd
+import panel as pn
+import pytest
+from bokeh.document import Document
+from bokeh.models import HoverTool, NumeralTickFormatter
+from panel.io.state import set_curdoc
+
+from dashboard import data
+from dashboard.components.charts import DIMMED, GAIN, GREY, HIGHLIGHT, LOSS
+from tests import reference
+from tests.dashboard.test_browser import expected_text
+
+FILTER_SETS = [
+    {},
+    {"region": ["West"]},
+    {"region": ["North", "East"], "account_type": ["savings"]},
+    {"risk_tolerance": ["High"], "loan_status": ["approved"]},
+    {"age_band": ["30-44", "60+"]},
+    {"region": ["North"], "account_type": ["credit"]},  # made empty on purpose (tests/dashboard/conftest.py)
+]
+LABELS = {"risk_tolerance": "Customer risk appetite", "region": "Region", "account_type": "Product type",
+          "loan_status": "Loan status", "age_band": "Age band"}
+
+
+@pytest.fixture(scope="module")
+def staged(dashboard_data):
+    data_dir, _, accounts = dashboard_data
+    return reference.staging(data_dir / "raw" / "fintech_data.csv"), accounts
+
+
+def open_app(dashboard_data, monkeypatch) -> tuple[Document, dict]:
+    """The dashboard as a session would get it: its document, and its filter widgets by dimension."""
+    from dashboard.app import create_app
+
+    data_dir, url, _ = dashboard_data
+    monkeypatch.setenv("FINTECH_BACKEND", url)
+    monkeypatch.setenv("FINTECH_DATA_DIR", str(data_dir))
+    data.reset()
+    doc = Document()
+    with set_curdoc(doc):
+        template = create_app()
+        template.server_doc(doc)
+    widgets = {w.name: w for obj in template.sidebar for w in obj.select(pn.widgets.MultiChoice)}
+    return doc, {dim: widgets[label] for dim, label in LABELS.items()}
+
+
+def chart_data(doc: Document, name: str) -> dict:
+    (plot,) = doc.select({"name": name})
+    return plot, dict(plot.renderers[0].data_source.data)
+
+
+def choose(doc: Document, widgets: dict, where: dict) -> None:
+    with set_curdoc(doc):
+        for dim, widget in widgets.items():
+            widget.value = list(where.get(dim, []))
+
+
+def money(values) -> list[str]:
+    return [expected_text(v, "money") for v in values]
+
+
+def assert_range_fits(plot, values) -> None:
+    """Zero on the axis, every value inside, with room beyond the extremes for a label."""
+    low, high = plot.y_range.start, plot.y_range.end
+    assert low <= 0 <= high
+    if len(values):
+        assert low < min(values) or min(values) >= 0
+        assert high > max(values) or max(values) <= 0
+        span = max(max(values), 0) - min(min(values), 0)
+        assert high - max(max(values), 0) >= 0.1 * span - 1e-9 or max(values) <= 0
+        assert min(min(values), 0) - low >= 0.1 * span - 1e-9 or min(values) >= 0
+
+
+@pytest.mark.parametrize("where", FILTER_SETS, ids=lambda w: ",".join(f"{k}={'+'.join(v)}" for k, v in w.items())
+                         or "unfiltered")
+def test_every_chart_shows_the_reference_numbers(dashboard_data, staged, monkeypatch, where):
+    stg, accounts = staged
+    doc, widgets = open_app(dashboard_data, monkeypatch)
+    choose(doc, widgets, where)
+
+    for dimension in ("account_type", "region"):
+        plot, shown = chart_data(doc, f"net_contributions_by_{dimension}")
+        others = {d: v for d, v in where.items() if d != dimension}
+        want = reference.metrics(accounts, ["net_contributions"], by=[dimension], where=others)
+        want = want.sort_values("net_contributions", ascending=False)
+        assert shown["category"] == list(want[dimension])  # every category under the other filters
+        assert shown["value"] == pytest.approx(list(want.net_contributions), rel=1e-9)
+        assert shown["label"] == money(shown["value"])  # (the spec's format of each bar's value, found above)
+        chosen = where.get(dimension)
+        for category, value, color in zip(shown["category"], shown["value"], shown["color"]):
+            signed = GAIN if value >= 0 else LOSS
+            assert color == (signed if not chosen or category in chosen else DIMMED[signed]), category
+        assert list(plot.x_range.factors) == shown["category"]
+        assert_range_fits(plot, shown["value"])
+        (hover,) = plot.select(HoverTool)
+        assert hover.tooltips == [(LABELS[dimension], "@category"), ("Net contributions", "@label")]
+
+    whole = reference.metrics(accounts, ["total_balance", "accounts"], by=["risk_tolerance"])
+    whole = whole.set_index("risk_tolerance").loc[["Low", "Medium", "High"]]
+    for measure, kind in (("total_balance", "money"), ("accounts", "integer")):
+        plot, shown = chart_data(doc, f"{measure}_by_risk_tolerance")
+        assert shown["category"] == ["Low", "Medium", "High"]
+        assert shown["value"] == pytest.approx(list(whole[measure]), rel=1e-9)
+        assert shown["label"] == [expected_text(v, kind) for v in shown["value"]]
+        tiers = where.get("risk_tolerance")
+        assert shown["color"] == [HIGHLIGHT if not tiers or t in tiers else GREY for t in shown["category"]]
+        assert_range_fits(plot, shown["value"])
+
+    plot, shown = chart_data(doc, "activity_by_month")
+    months = reference.activity_metrics(stg, accounts, ["transaction_volume", "repayment_volume"], "month",
+                                        where=where).sort_values("activity_date")
+    assert list(pd.to_datetime(shown["month"])) == list(months.activity_date)
+    for column in ("transaction_volume", "repayment_volume"):
+        assert shown[column] == pytest.approx(list(months[column]), rel=1e-9)
+        assert shown[f"{column}_label"] == money(shown[column])
+    assert_range_fits(plot, [*shown["transaction_volume"], *shown["repayment_volume"]])
+
+    population = reference.population(accounts, where)
+    plot, shown = chart_data(doc, "total_balance_by_decile")
+    if population.empty:
+        assert shown["category"] == []
+    else:
+        deciles = reference.kpi_balance_deciles(population).sort_values("balance_decile")
+        assert shown["category"] == [f"D{d}" for d in deciles.balance_decile]
+        assert shown["value"] == pytest.approx(list(deciles.total_balance), rel=1e-9)
+        assert shown["label"] == money(shown["value"])
+        assert_range_fits(plot, shown["value"])
+
+    plot, shown = chart_data(doc, "lorenz_curve")
+    if population.empty:
+        assert shown["population_share"] == []
+    else:
+        curve = reference.kpi_lorenz_curve(population)
+        assert shown["population_share"] == pytest.approx(list(curve.population_share), abs=1e-12)
+        assert shown["balance_share"] == pytest.approx(list(curve.balance_share), rel=1e-9, abs=1e-12)
+    data.reset()
+
+
+def test_no_two_pages_share_a_chart_model(dashboard_data, monkeypatch):
+    """Each page's charts are its own (axis formats included): a page discarded takes nothing of another's."""
+    first, _ = open_app(dashboard_data, monkeypatch)
+    second, _ = open_app(dashboard_data, monkeypatch)
+    ids = [{m.id for m in doc.models} for doc in (first, second)]
+    assert not ids[0] & ids[1]
+    formats = sorted((f.format for f in second.select({"type": NumeralTickFormatter})))
+    assert formats.count("$0,0") == 5 and formats.count("0%") == 2 and formats.count("0,0") == 1
+    data.reset()
+
+
+def test_a_click_on_a_bar_sets_its_filter_and_a_second_click_takes_it_away(dashboard_data, monkeypatch):
+    doc, widgets = open_app(dashboard_data, monkeypatch)
+    plot, shown = chart_data(doc, "net_contributions_by_region")
+    source = plot.renderers[0].data_source
+    west = shown["category"].index("West")
+    with set_curdoc(doc):
+        source.selected.indices = [west]  # what the tap tool sends
+    assert widgets["region"].value == ["West"]
+    assert source.selected.indices == []  # the filter says what is chosen; nothing stays selected
+    _, shown = chart_data(doc, "net_contributions_by_region")
+    assert len(shown["category"]) == 5  # the region chart keeps every region, West highlighted
+    assert [c in DIMMED.values() for c in shown["color"]].count(False) == 1
+    with set_curdoc(doc):
+        source.selected.indices = [chart_data(doc, "net_contributions_by_region")[1]["category"].index("West")]
+    assert widgets["region"].value == []
+    data.reset()
