@@ -12,7 +12,8 @@ from dashboard.guards import plain_uri
 from dashboard.state import FILTERS, params_from_search, selection_from_query
 
 OPTIONS = {"risk_tolerance": ["High", "Low", "Medium"], "region": ["Central", "North", "West"],
-           "account_type": ["checking", "credit", "savings"]}
+           "account_type": ["checking", "credit", "savings"], "loan_status": ["approved", "pending", "rejected"],
+           "age_band": ["18-29", "30-44", "45-59", "60+"]}
 PARAMS = [f.param for f in FILTERS]
 NAMES = [v for values in OPTIONS.values() for v in values]
 
