@@ -61,7 +61,7 @@ def create_app() -> pn.template.BaseTemplate:
     filters = Filters()
     if pn.state.location is not None:
         filters.link_to_url(pn.state.location)
-    widgets = list(filters.widgets.values())
+    widgets = [*filters.widgets.values(), *([filters.months] if filters.months is not None else [])]
     sections: list[tuple[pn.Column, object]] = []
     charts: list[list] = []  # [chart, its view of the filters, the view it shows]
     busy = pn.indicators.LoadingSpinner(value=False, size=24, margin=(12, 10), css_classes=["updating"])
@@ -131,8 +131,8 @@ def create_app() -> pn.template.BaseTemplate:
         bound(segments.risk_caption),
         segments.risk_download(filters.where),
         pn.pane.Markdown("### Activity over time"),
-        chart(segments.ActivityOverTime()),
-        csv_download(lambda: segments.activity_frame(filters.where()), "activity_by_month.csv",
+        chart(segments.ActivityOverTime(), lambda _where: filters.activity_where()),
+        csv_download(lambda: segments.activity_frame(filters.activity_where()), "activity_by_month.csv",
                      "CSV: activity by month"),
         pn.pane.Markdown("## Concentration and dependency risk"),
         bound(concentration.concentration_cards),

@@ -16,6 +16,7 @@ import panel as pn
 
 import semantic
 from semantic import backends, config
+from semantic.catalog import DIMENSIONS
 
 # The cards and the banner: asked as one query, so the sections share one result per filter.
 HEADLINE_METRICS = ("accounts", "total_balance", "avg_balance", "credit_exposure", "approved_credit_exposure",
@@ -37,9 +38,9 @@ def where_of(selection: dict[str, list]) -> Where:
     return tuple(sorted((dim, tuple(values)) for dim, values in selection.items() if values))
 
 
-def _as_filters(where: Where) -> dict[str, list]:
-    """The layer's form of a filter selection."""
-    return {dimension: list(values) for dimension, values in where}
+def _as_filters(where: Where) -> dict[str, list | tuple]:
+    """The layer's form of a filter selection: a list of values, or for a time dimension a range (a tuple)."""
+    return {dimension: values if DIMENSIONS[dimension].kind == "time" else list(values) for dimension, values in where}
 
 
 def pin_session() -> None:

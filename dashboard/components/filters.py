@@ -25,6 +25,10 @@ class Filters:
                                                 placeholder="All", sizing_mode="stretch_width")
             for f in FILTERS
         }
+        months = data.dimension_values("activity_date")
+        self.months = pn.widgets.DateRangeSlider(
+            label="Activity months", start=months[0], end=months[-1], value=(months[0], months[-1]), format="%b %Y",
+            sizing_mode="stretch_width") if months else None  # (the activity chart only)
         self.clear = pn.widgets.Button(label="Clear filters", sizing_mode="stretch_width")
         self.clear.on_click(lambda _: self.set_selection({}))
         self.summary = pn.pane.Markdown(pn.bind(self._summary_text, *self.widgets.values()),
@@ -36,6 +40,8 @@ class Filters:
     def set_selection(self, selection: dict[str, list]) -> None:
         """Set every widget at once: only those that change, and one update sent to the browser."""
         with pn.io.hold():
+            if self.months is not None and not selection:
+                self.months.value = (self.months.start, self.months.end)
             for dimension, widget in self.widgets.items():
                 wanted = list(selection.get(dimension, []))
                 if list(widget.value) != wanted:
@@ -53,6 +59,15 @@ class Filters:
         """The plain, hashable filter the layer is asked with (no filter for empty or every value)."""
         return data.where_of(effective(self.selection(), self.options))
 
+    def activity_where(self) -> data.Where:
+        """The filters, and the months chosen for the activity chart (none when every month is)."""
+        if self.months is None:
+            return self.where()
+        start, end = (v.date() if hasattr(v, "date") else v for v in self.months.value)
+        if (start, end) == (self.months.start, self.months.end):
+            return self.where()
+        return tuple(sorted((*self.where(), ("activity_date", (start.isoformat(), end.isoformat())))))
+
     def _summary_text(self, *_values) -> str:
         text = active_summary(self.selection(), self.options)
         return f"**Active filters:** {text}" if text else ""
@@ -69,4 +84,5 @@ class Filters:
             widget.param.watch(update_url, "value")
 
     def panel(self) -> pn.Column:
-        return pn.Column(*self.widgets.values(), self.clear, self.summary, sizing_mode="stretch_width")
+        months = [self.months] if self.months is not None else []
+        return pn.Column(*self.widgets.values(), *months, self.clear, self.summary, sizing_mode="stretch_width")

@@ -45,7 +45,7 @@ def open_app(dashboard_data, monkeypatch) -> tuple[Document, dict]:
     with set_curdoc(doc):
         template = create_app()
         template.server_doc(doc)
-    widgets = {w.name: w for obj in template.sidebar for w in obj.select(pn.widgets.MultiChoice)}
+    widgets = {w.label: w for obj in template.sidebar for w in obj.select(pn.widgets.MultiChoice)}
     return doc, {dim: widgets[label] for dim, label in LABELS.items()}
 
 
@@ -167,4 +167,35 @@ def test_a_click_on_a_bar_sets_its_filter_and_a_second_click_takes_it_away(dashb
     with set_curdoc(doc):
         source.selected.indices = [chart_data(doc, "net_contributions_by_region")[1]["category"].index("West")]
     assert widgets["region"].value == []
+    data.reset()
+
+
+def test_the_activity_months_narrow_the_activity_chart_only(dashboard_data, staged, monkeypatch):
+    import datetime
+
+    from dashboard.app import create_app
+
+    stg, accounts = staged
+    monkeypatch.setenv("FINTECH_BACKEND", dashboard_data[1])
+    monkeypatch.setenv("FINTECH_DATA_DIR", str(dashboard_data[0]))
+    data.reset()
+    doc = Document()
+    with set_curdoc(doc):
+        template = create_app()
+        template.server_doc(doc)
+        unfiltered = dict(doc.select_one({"name": "net_contributions_by_region"}).renderers[0].data_source.data)
+        (slider,) = [w for obj in template.sidebar for w in obj.select(pn.widgets.DateRangeSlider)]
+        (region,) = [w for obj in template.sidebar for w in obj.select(pn.widgets.MultiChoice) if w.label == "Region"]
+        region.value = ["East"]
+        slider.value = (datetime.date(2023, 3, 1), datetime.date(2023, 8, 31))
+    _, shown = chart_data(doc, "activity_by_month")
+    want = reference.activity_metrics(stg, accounts, ["transaction_volume", "repayment_volume"], "month",
+                                      where={"region": ["East"]}, dates=("2023-03-01", "2023-08-31"))
+    want = want.sort_values("activity_date")
+    assert list(pd.to_datetime(shown["month"])) == list(want.activity_date)
+    assert len(want) == 6 and shown["transaction_volume"] == pytest.approx(list(want.transaction_volume), rel=1e-9)
+    _, by_region = chart_data(doc, "net_contributions_by_region")
+    every_region = reference.metrics(accounts, ["net_contributions"], by=["region"])
+    assert by_region["value"] == pytest.approx(sorted(every_region.net_contributions, reverse=True), rel=1e-9)
+    assert by_region["value"] == pytest.approx(unfiltered["value"], rel=1e-9)  # the months touch no other chart
     data.reset()
