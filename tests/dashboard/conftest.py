@@ -146,11 +146,13 @@ SERVERS: dict[str, subprocess.Popen] = {}  # the process behind each URL `served
 
 
 @contextlib.contextmanager
-def served(backend_url: str, data_dir: Path):
+def served(backend_url: str, data_dir: Path, options: tuple[str, ...] = (), log_name: str = "panel.log"):
+    """`panel serve` on `backend_url` (more `panel serve` `options`), yielding its /app URL until the block ends."""
     port = free_port()
     env = {**os.environ, "FINTECH_BACKEND": backend_url, "FINTECH_DATA_DIR": str(data_dir)}
-    log = open(data_dir / "panel.log", "w")
-    server = subprocess.Popen(panel_serve_command(port), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    log = open(data_dir / log_name, "w")
+    server = subprocess.Popen(panel_serve_command(port, options=options), env=env, stdout=log,
+                              stderr=subprocess.STDOUT, cwd=ROOT)
     app = f"http://127.0.0.1:{port}/app"
     try:
         _wait_for(app, server)
