@@ -14,7 +14,8 @@ from tests import reference
 from tests.conftest import build_warehouse, warehouse_url
 
 OPTIONS = {"risk_tolerance": ["Low", "Medium", "High"], "region": ["Central", "East", "North", "South", "West"],
-           "account_type": ["checking", "savings", "credit", "investment"]}
+           "account_type": ["checking", "savings", "credit", "investment"],
+           "loan_status": ["approved", "pending", "rejected"], "age_band": ["18-29", "30-44", "45-59", "60+"]}
 
 
 @pytest.fixture
@@ -28,7 +29,8 @@ def dashboard_env(dashboard_data, monkeypatch):
 
 def test_url_round_trip_ignores_unknown_values():
     selection = selection_from_query({"region": "West,Atlantis,North", "product": "savings", "risk": ""}, OPTIONS)
-    assert selection == {"risk_tolerance": [], "region": ["North", "West"], "account_type": ["savings"]}
+    assert selection == {"risk_tolerance": [], "region": ["North", "West"], "account_type": ["savings"],
+                         "loan_status": [], "age_band": []}
     assert query_from_selection(selection) == "?region=North,West&product=savings"
     assert query_from_selection({"region": []}) == ""
 
@@ -198,9 +200,9 @@ def test_risk_breakdown_keeps_the_portfolio_and_highlights_the_chosen_tiers(dash
 
 
 def test_net_contributions_sorted_descending(dashboard_env):
-    from dashboard.components.segments import net_contributions_by
+    from dashboard.components.segments import contributions_frame
 
-    frame = net_contributions_by("region", ())
+    frame = contributions_frame("region", ())
     assert list(frame.net_contributions) == sorted(frame.net_contributions, reverse=True)
 
 
@@ -258,11 +260,12 @@ def test_a_filter_change_updates_every_chart_and_section_of_the_app(dashboard_en
 
     plots = {plot.title.text: plot for plot in doc.select({"type": Plot})}
     assert len(plots) == 7
-    by_region = plots["Net contributions by region"]
-    assert list(by_region.x_range.factors) == ["West"]  # only the chosen region: no empty categories left behind
-    bars = [r.data_source.data for r in by_region.renderers if "net_contributions" in r.data_source.data][0]
+    by_region = plots["Net contributions by region"]  # its own filter highlights a bar: every region stays
+    shown = by_region.renderers[0].data_source.data
+    bars = dict(zip(shown["category"], shown["value"]))
+    want = reference.metrics(accounts, ["net_contributions"], by=["region"])
+    assert bars == pytest.approx(dict(zip(want.region, want.net_contributions)), rel=1e-9)
     west = accounts[accounts.region == "West"]
-    assert list(bars["net_contributions"]) == [pytest.approx((west.deposits - west.withdrawals).sum())]
     cards = " ".join(p.object for p in every(pn.pane.HTML, template.main) if "kpi-card" in str(p.object))
     assert f"${west.balance.sum():,.0f}" in cards
     assert not any(s.value for s in every(pn.indicators.LoadingSpinner, template.header))
