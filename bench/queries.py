@@ -25,12 +25,17 @@ def sql_where(where: dict) -> str:
     return " AND ".join(f"{column} IN ({', '.join(repr(v) for v in values)})" for column, values in where.items())
 
 
+def _without(where: dict, dimension: str) -> dict:
+    """A segment chart's filters: all but its own dimension's (it shows every category of it)."""
+    return {d: v for d, v in where.items() if d != dimension}
+
+
 def layer_queries(sl, where: dict) -> list:
     """What the dashboard asks for one filter change (dashboard/data.py and the sections), in its order."""
     return [
         sl.query(list(HEADLINE_METRICS), where=where),
-        sl.query(["net_contributions"], by=["account_type"], where=where),
-        sl.query(["net_contributions"], by=["region"], where=where),
+        sl.query(["net_contributions"], by=["account_type"], where=_without(where, "account_type")),
+        sl.query(["net_contributions"], by=["region"], where=_without(where, "region")),
         sl.query(["total_balance", "accounts"], by=["risk_tolerance"]),
         sl.query(["transaction_volume", "repayment_volume"], by=["activity_date"], where=where),
         sl.deciles(where=where),
@@ -46,8 +51,8 @@ def dashboard_queries(where: dict) -> list:
     chosen = data.where_of(where)
     return [
         data.headline(chosen),
-        data.query(("net_contributions",), ("account_type",), chosen),
-        data.query(("net_contributions",), ("region",), chosen),
+        data.query(("net_contributions",), ("account_type",), data.where_of(_without(where, "account_type"))),
+        data.query(("net_contributions",), ("region",), data.where_of(_without(where, "region"))),
         data.query(("total_balance", "accounts"), ("risk_tolerance",)),
         data.query(("transaction_volume", "repayment_volume"), ("activity_date",), chosen),
         data.deciles(chosen),
@@ -75,18 +80,22 @@ def hand_written_queries(con, where: dict) -> list:
     """The same numbers in as few passes as a careful SQL author would write: the published rollups for the
     sums, and one ranked pass, fetched once, for the concentration cards, the deciles and the Lorenz curve."""
     w = sql_where(where)
+    by_product = sql_where(_without(where, "account_type")) or "true"
+    by_region = sql_where(_without(where, "region")) or "true"
     s = con.sql(_ranked_summary_sql(w)).df()  # noqa: F841  (read below by DuckDB's replacement scan)
     return [
         con.sql(f"""SELECT h.*, c.* FROM
-                      (SELECT sum(accounts), sum(balance), sum(loan_amount),
+                      (SELECT sum(accounts), sum(balance), sum(balance) / sum(accounts), sum(loan_amount),
+                              sum(approved_loan_amount), sum(pending_loan_amount), sum(rejected_loan_amount),
                               sum(interest_rate_x_balance) / sum(balance), sum(net_flow),
                               sum(net_flow) / sum(accounts) FROM agg_accounts_by_segment WHERE {w}) h,
                       (SELECT sum(total) FILTER (WHERE d = 1) / sum(total), sum(total) FILTER (WHERE d = 1),
                               2 * sum(weighted) / (sum(accounts) * sum(total)) - (sum(accounts) + 1) / sum(accounts)
                        FROM s) c""").df(),
-        con.sql(f"SELECT account_type, sum(net_flow) FROM agg_accounts_by_segment WHERE {w} "
+        con.sql(f"SELECT account_type, sum(net_flow) FROM agg_accounts_by_segment WHERE {by_product} "
                 "GROUP BY 1 ORDER BY 1").df(),
-        con.sql(f"SELECT region, sum(net_flow) FROM agg_accounts_by_segment WHERE {w} GROUP BY 1 ORDER BY 1").df(),
+        con.sql(f"SELECT region, sum(net_flow) FROM agg_accounts_by_segment WHERE {by_region} "
+                "GROUP BY 1 ORDER BY 1").df(),
         con.sql("SELECT risk_tolerance, sum(balance), sum(accounts) FROM agg_accounts_by_segment "
                 "GROUP BY 1 ORDER BY 1").df(),
         con.sql(f"""SELECT activity_date, sum(transaction_amount), sum(repayment_amount)
