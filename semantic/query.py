@@ -36,7 +36,7 @@ def compile_request(tables: Mapping[str, ir.Table], request: Request) -> ir.Tabl
 
     parts: list[ir.Table] = []
     account_metrics = [m for m in metrics if m.grain == "account"]
-    if account_metrics and ACCOUNTS_ROLLUP_TABLE in tables and rollup_answers(request, account_metrics):
+    if account_metrics and rollup_answers(tables.get(ACCOUNTS_ROLLUP_TABLE), request, account_metrics):
         parts.append(_aggregate_rollup(rollup_rows(tables[ACCOUNTS_ROLLUP_TABLE], request), by, account_metrics))
     elif account_metrics:
         parts.append(_aggregate(accounts, by, account_metrics))
@@ -50,7 +50,7 @@ def compile_request(tables: Mapping[str, ir.Table], request: Request) -> ir.Tabl
     if distribution_metrics:
         parts.append(distribution_part(balance_summary(accounts, by), by, distribution_metrics))
     activity_metrics = [m for m in metrics if m.grain == "activity"]
-    if activity_metrics and ACTIVITY_ROLLUP_TABLE in tables and rollup_answers(request, activity_metrics):
+    if activity_metrics and rollup_answers(tables.get(ACTIVITY_ROLLUP_TABLE), request, activity_metrics):
         parts.append(_aggregate_rollup(rollup_rows(tables[ACTIVITY_ROLLUP_TABLE], request), by, activity_metrics))
     elif activity_metrics:
         parts.append(_aggregate(activity_rows(tables[ACTIVITY_TABLE], accounts, request), by, activity_metrics))
@@ -125,11 +125,14 @@ def activity_rows(activity: ir.Table, accounts: ir.Table, request: Request) -> i
     return _at_time_grain(rows, request)
 
 
-def rollup_answers(request: Request, metrics: list[Metric]) -> bool:
-    """Can a rollup answer these metrics exactly? Sums only, sliced and filtered by its dimensions only
-    (and by month, for activity; no date range: the fact's dates are month-ends, the rollup's month starts)."""
+def rollup_answers(rollup: ir.Table | None, request: Request, metrics: list[Metric]) -> bool:
+    """Can the rollup answer these metrics exactly? Sums only, sliced and filtered by its dimensions only
+    (and by month, for activity; no date range: the fact's dates are month-ends, the rollup's month starts),
+    and it holds each of their sums: a warehouse built before a metric was added answers it from the rows."""
     allowed = set(ROLLUP_DIMENSIONS)
-    return (all(m.additive for m in metrics)
+    return (rollup is not None
+            and all(m.additive for m in metrics)
+            and {s.column for m in metrics for s in m.sums} <= set(rollup.columns)
             and set(request.by) <= allowed | {"activity_date"}
             and {name for name, _ in request.where} <= allowed)
 

@@ -235,3 +235,23 @@ def test_query_from_the_shell(dataset):
     assert first[1].startswith("$") and first[2].endswith("%") and len(first[3].split(".")[1]) == 3
     bad = run_fintech("query", "total_balanse", "--backend", warehouse_url(warehouse))
     assert bad.returncode == 2 and "Did you mean 'total_balance'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_warehouse_built_before_a_metric_answers_it_from_the_rows(published):
+    """A rollup without a metric's sum (published by an earlier version) is passed over, not an error."""
+    import duckdb
+
+    from tests.conftest import SAMPLE_CSV
+
+    path, _, _ = published
+    with duckdb.connect(str(path)) as con:
+        con.execute("ALTER TABLE agg_accounts_by_segment DROP COLUMN approved_loan_amount")
+    accounts = reference.int_customer_account_metrics(reference.staging(SAMPLE_CSV))
+    names = ["approved_credit_exposure", "credit_exposure", "accounts"]
+    want = reference.metrics(accounts, names, by=["region"], where={"account_type": ["savings"]})
+    sl = semantic.connect(warehouse_url(path))
+    try:
+        got = sl.query(names, by=["region"], where={"account_type": ["savings"]})
+    finally:
+        sl.close()
+    assert_frames_close(got, want.sort_values("region").reset_index(drop=True))
