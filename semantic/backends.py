@@ -38,6 +38,10 @@ from semantic.config import (
 )
 
 STORAGE = {"duckdb": "file", "sqlite": "file", "postgres": "server", "datafusion": "parquet", "pyspark": "parquet"}
+# The module each backend's driver comes in, and the extra of this package that installs it (`make serve` installs
+# none: DuckDB is in the base package; `make test` installs them all).
+DRIVERS = {"sqlite": ("regex", "sqlite"), "postgres": ("psycopg", "postgres"),
+           "datafusion": ("datafusion", "datafusion"), "pyspark": ("pyspark", "spark")}
 SPARK_MASTER_ENV = "FINTECH_SPARK_MASTER"
 WITHOUT_ARRAYS = {"sqlite"}  # no array type at all: lists are kept as text (semantic/models/lists.py)
 CURRENT = "current"
@@ -51,6 +55,10 @@ READ_ONLY_SESSION = {"sqlite": "PRAGMA query_only = ON", "postgres": "SET defaul
 
 class UnsupportedBackend(BadURL):
     """A URL whose backend this project does not build or read."""
+
+
+class MissingDriver(BadURL):
+    """A backend whose driver is not installed (the lean `make serve` environment has DuckDB only)."""
 
 
 class CannotConnect(ConnectionError):
@@ -69,7 +77,17 @@ def storage(url: str) -> str:
         server_address(url)
     else:
         check_path_url(url)
+    _require_driver("postgres" if name == "postgresql" else name)
     return kind
+
+
+def _require_driver(name: str) -> None:
+    import importlib.util
+
+    module, extra = DRIVERS.get(name, (None, None))
+    if module and importlib.util.find_spec(module) is None:
+        raise MissingDriver(f"the {name} backend needs its driver ({module}), which is not installed here: "
+                            f"pip install -e '.[{extra}]' (make test installs every backend's)")
 
 
 # Operations a backend lacks in Ibis 12, where a check or a model has no exact other way; each with what

@@ -86,3 +86,20 @@ def test_a_memory_limit_has_a_floor(text, monkeypatch):
 @pytest.mark.parametrize("text", ["128MB", "123 MiB", "0.5GB", "4GB"])
 def test_a_memory_limit_at_or_above_the_floor_is_kept(text):
     assert config.memory_size(text) == text
+
+
+@pytest.mark.parametrize("url", ["postgres://reader@127.0.0.1:5432/fintech", "postgresql://127.0.0.1/fintech",
+                                 "pyspark:///tmp/warehouse", "sqlite:///tmp/w.db", "datafusion:///tmp/warehouse"])
+def test_a_backend_without_its_driver_says_which_extra_installs_it(url, monkeypatch, capsys):
+    """As in the lean `make serve` environment (DuckDB only): refused in words (exit 2), before any connection."""
+    from pipelines.cli import main
+    from semantic import backends
+
+    name = backends.backend_name(url).replace("postgresql", "postgres")
+    extra = backends.DRIVERS[name][1]
+    monkeypatch.setitem(backends.DRIVERS, name, ("fintech_no_such_driver", extra))
+    with pytest.raises(backends.MissingDriver, match=rf"pip install -e '\.\[{extra}\]'"):
+        backends.storage(url)
+    assert main(["query", "accounts", "--backend", url]) == 2
+    err = capsys.readouterr().err
+    assert f"the {name} backend needs its driver" in err and "Traceback" not in err
