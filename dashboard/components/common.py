@@ -86,6 +86,3 @@ def lazy_card(title: str, build) -> pn.Card:
     card.param.watch(fill, "collapsed")
     return card
 
-
-def money_labels(frame: pd.DataFrame, column: str) -> list[str]:
-    return [format_value(v, "money") for v in frame[column]]
