@@ -45,8 +45,10 @@ def decile_table(where: data.Where) -> pn.viewable.Viewable:
     if deciles.empty:
         return empty_state()
     return pn.widgets.Tabulator(deciles, show_index=False, disabled=True, sizing_mode="stretch_width",
-                                formatters={c: {"type": "money", "symbol": "$", "precision": 0}
-                                            for c in ("min_balance", "avg_balance", "max_balance", "total_balance")})
+                                formatters={"accounts": {"type": "money", "symbol": "", "precision": 0},
+                                            **{c: {"type": "money", "symbol": "$", "precision": 0}
+                                               for c in ("min_balance", "avg_balance", "max_balance",
+                                                         "total_balance")}})
 
 
 class LorenzCurve:

@@ -99,7 +99,8 @@ def test_every_section_renders_with_the_expected_numbers(page, dashboard_url, da
     assert f"{gini:.3f}" in card_text(page, "gini")
     page.get_by_text("Metric catalog").first.click()  # built on first open: every metric with its SQL
     page.get_by_text("Interest rate weighted by loan amount").first.wait_for(timeout=20_000)
-    assert "SELECT" in page.locator(".tabulator").last.inner_text()
+    page.locator(".metric-catalog .tabulator-row").first.locator(".tabulator-cell", has_text="►").click()
+    assert "SELECT" in page.locator(".metric-catalog pre.metric-sql").first.inner_text()
     assert not [e for e in page.console_errors if "fonts" not in e], page.console_errors
 
 
