@@ -41,6 +41,22 @@ def format_value(value, format: str) -> str:
     return _digits(number, ".6g")  # no format of the catalog
 
 
+SHORT_UNITS = ((1_000, "K"), (1_000_000, "M"), (1_000_000_000, "B"), (1_000_000_000_000, "T"))
+
+
+def short_money(value) -> str:
+    """Money in three significant digits, for a label that must fit on a narrow bar: $8.59M, -$94.8K, $950
+    (the exact figure is in the tooltip or the table beside it)."""
+    number = _number(value)
+    if number is None or number.is_infinite() or abs(number) < 1000:
+        return format_value(value, "money")
+    for unit, suffix in SHORT_UNITS:
+        scaled = abs(number) / unit
+        if scaled < Decimal("999.5") or suffix == "T":  # else it would round to 1000 of this unit: the next one
+            decimals = 2 if scaled < Decimal("9.995") else 1 if scaled < Decimal("99.95") else 0
+            return f"{'-' if number < 0 else ''}${scaled:,.{decimals}f}{suffix}"
+
+
 def _digits(number: Decimal, spec: str) -> str:
     """`number` written by `spec` ("z": what rounds to zero is never "-0"), or in powers of ten when large."""
     if number.is_infinite():

@@ -23,7 +23,7 @@ from bokeh.models import (
 )
 from bokeh.plotting import figure
 
-from semantic.formats import format_value
+from semantic.formats import format_value, short_money
 
 GAIN, LOSS = "#2e7d4f", "#c0392b"  # net inflows and net outflows
 HIGHLIGHT, GREY = "#2f6fb0", "#c8ccd4"  # a chosen category, and the others
@@ -47,14 +47,16 @@ def _figure(name: str, title: str, height: int, **kwargs):
 
 
 class BarChart:
-    """Bars of one metric by one dimension, each labelled with its formatted value.
+    """Bars of one metric by one dimension, each labelled with its formatted value (`short`: money in three
+    digits, $8.59M, where many bars share a phone's width; the tooltip has the exact figure).
 
     `on_tap(category)`: called when a bar is clicked (the selection is then cleared: a click leaves nothing
     selected, the filters say what is chosen)."""
 
     def __init__(self, name: str, title: str, dimension: str, metric: str, value_format: str, dark: bool = False,
-                 height: int = 300, on_tap: Callable[[str], None] | None = None):
+                 height: int = 300, on_tap: Callable[[str], None] | None = None, short: bool = False):
         self.value_format = value_format
+        self.short = short and value_format == "money"
         self.source = ColumnDataSource(data=self._columns([], [], []))
         self.plot = _figure(name, title, height, x_range=FactorRange(), y_range=Range1d(0, 1))
         self.plot.yaxis.formatter = NumeralTickFormatter(format=AXIS_FORMATS[value_format])
@@ -64,14 +66,16 @@ class BarChart:
         bars.selection_glyph = None
         self.plot.text(x="category", y="value", text="label", text_baseline="baseline", y_offset="offset",
                        text_align="center", text_font_size="9pt", text_color=LABEL_COLOR[dark], source=self.source)
-        self.plot.add_tools(HoverTool(renderers=[bars], tooltips=[(dimension, "@category"), (metric, "@label")]))
+        self.plot.add_tools(HoverTool(renderers=[bars], tooltips=[(dimension, "@category"), (metric, "@value_text")]))
         if on_tap is not None:
             self.plot.add_tools(TapTool(renderers=[bars]))
             self.source.selected.on_change("indices", lambda _attr, _old, new: self._tapped(new, on_tap))
 
     def _columns(self, categories, values, colors) -> dict:
+        exact = [format_value(v, self.value_format) for v in values]
         return {"category": [str(c) for c in categories], "value": [float(v) for v in values],
-                "label": [format_value(v, self.value_format) for v in values], "color": list(colors),
+                "value_text": exact, "label": [short_money(v) for v in values] if self.short else exact,
+                "color": list(colors),
                 # a label above a bar that rises, below one that falls: never over the bar itself
                 "baseline": ["top" if v < 0 else "bottom" for v in values],
                 "offset": [4 if v < 0 else -4 for v in values]}

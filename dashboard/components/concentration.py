@@ -30,8 +30,8 @@ class DecileBars:
     """Total balance by decile, D1 (richest) emphasized, D2-D3 lighter, the rest grey."""
 
     def __init__(self):
-        self.chart = BarChart("total_balance_by_decile", "Total balance by decile (D1 = richest 10%)", "Decile",
-                              "Total balance", "money", dark=pn.config.theme == "dark")
+        self.chart = BarChart("total_balance_by_decile", "Total balance by decile (D1 richest)", "Decile",
+                              "Total balance", "money", dark=pn.config.theme == "dark", short=True)
         self.plot = self.chart.plot
 
     def update(self, where: data.Where) -> None:

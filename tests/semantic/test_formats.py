@@ -119,3 +119,21 @@ def test_gini_bands_follow_the_spec(gini):
 ])
 def test_examples(value, format, text):
     assert format_value(value, format) == text
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (0, "$0"), (950, "$950"), (999.4, "$999"), (-94_758, "-$94.8K"), (1_000, "$1.00K"), (9_996, "$10.0K"),
+    (123_456, "$123K"), (999_600, "$1.00M"), (8_592_131, "$8.59M"), (999_999_999, "$1.00B"),
+    (1.5e12, "$1.50T"), (None, "-"), (float("nan"), "-"), (Decimal("-2500000"), "-$2.50M"),
+])
+def test_short_money_labels(value, text):
+    from semantic.formats import short_money
+
+    assert short_money(value) == text
+
+
+@given(st.one_of(st.floats(), st.integers(), st.decimals()))
+def test_short_money_never_raises(value):
+    from semantic.formats import short_money
+
+    assert isinstance(short_money(value), str)
