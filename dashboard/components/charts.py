@@ -11,6 +11,7 @@ different lengths. The figures' `name`s are what tests and benches read.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from bokeh.models import (
@@ -32,10 +33,11 @@ AXIS_FORMATS = {"money": "$0,0", "integer": "0,0", "percent": "0%"}
 LABEL_COLOR = {False: "#1f2328", True: "#e0e0e0"}  # value labels sit beside the bars, in the text colour
 
 
-def value_range(values: Sequence[float]) -> tuple[float, float]:
-    """A range that holds zero and every value, with room beyond the largest bar each way for its label."""
+def value_range(values: Sequence[float], room: float = 0.15) -> tuple[float, float]:
+    """A range that holds zero and every value, with room beyond the largest bar each way for its label
+    (`room`: a share of the span)."""
     low, high = min([0.0, *values]), max([0.0, *values])
-    pad = 0.15 * ((high - low) or 1.0)
+    pad = room * ((high - low) or 1.0)
     return (low - pad if low < 0 else 0.0), (high + pad if high > 0 else pad if low == 0 else 0.0)
 
 
@@ -48,7 +50,7 @@ def _figure(name: str, title: str, height: int, **kwargs):
 
 class BarChart:
     """Bars of one metric by one dimension, each labelled with its formatted value (`short`: money in three
-    digits, $8.59M, where many bars share a phone's width; the tooltip has the exact figure).
+    digits, $8.59M, written upright, where many bars share a phone's width; the tooltip has the exact figure).
 
     `on_tap(category)`: called when a bar is clicked (the selection is then cleared: a click leaves nothing
     selected, the filters say what is chosen)."""
@@ -65,7 +67,8 @@ class BarChart:
         bars.nonselection_glyph = None  # a click chooses a filter; the colours say what is chosen
         bars.selection_glyph = None
         self.plot.text(x="category", y="value", text="label", text_baseline="baseline", y_offset="offset",
-                       text_align="center", text_font_size="9pt", text_color=LABEL_COLOR[dark], source=self.source)
+                       text_align="align", angle=math.pi / 2 if self.short else 0, text_font_size="9pt",
+                       text_color=LABEL_COLOR[dark], source=self.source)
         self.plot.add_tools(HoverTool(renderers=[bars], tooltips=[(dimension, "@category"), (metric, "@value_text")]))
         if on_tap is not None:
             self.plot.add_tools(TapTool(renderers=[bars]))
@@ -76,13 +79,15 @@ class BarChart:
         return {"category": [str(c) for c in categories], "value": [float(v) for v in values],
                 "value_text": exact, "label": [short_money(v) for v in values] if self.short else exact,
                 "color": list(colors),
-                # a label above a bar that rises, below one that falls: never over the bar itself
-                "baseline": ["top" if v < 0 else "bottom" for v in values],
+                # a label above a bar that rises, below one that falls: never over the bar itself (upright labels
+                # start at the bar's end and run away from it)
+                "baseline": ["middle" if self.short else "top" if v < 0 else "bottom" for v in values],
+                "align": [("right" if v < 0 else "left") if self.short else "center" for v in values],
                 "offset": [4 if v < 0 else -4 for v in values]}
 
     def show(self, categories: Sequence, values: Sequence[float], colors: Sequence[str]) -> None:
         categories = [str(c) for c in categories]
-        low, high = value_range(values)
+        low, high = value_range(values, room=0.3 if self.short else 0.15)
         self.plot.x_range.factors = categories
         self.plot.y_range.update(start=low, end=high)
         self.source.data = self._columns(categories, values, colors)
