@@ -150,3 +150,24 @@ def quiet_refused_websockets() -> None:
 
     log_exception.quiet = True
     WSHandler.log_exception = log_exception
+
+
+def refuse_autoload_without_login() -> None:
+    """Under a login, Panel's autoload.js handler asks Bokeh for a session that Tornado's `authenticated` will not
+    give an anonymous request (None, then a TypeError and a traceback in the log): refused with a 403 first
+    (idempotent)."""
+    from panel.io.server import AutoloadJsHandler
+    from tornado.web import HTTPError
+
+    original = AutoloadJsHandler.get
+    if getattr(original, "guarded", False):
+        return
+
+    @functools.wraps(original)
+    async def get(self, *args, **kwargs):
+        if not self.current_user:
+            raise HTTPError(403, reason="log in first")
+        return await original(self, *args, **kwargs)
+
+    get.guarded = True
+    AutoloadJsHandler.get = get

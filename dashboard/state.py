@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import parse_qs, urlencode
 
 from semantic.catalog import DIMENSIONS
@@ -66,10 +68,36 @@ def selection_from_query(params: Mapping, options: dict[str, list]) -> dict[str,
     return selection
 
 
-def query_from_selection(selection: dict[str, list]) -> str:
-    """The URL search string for a selection: `?risk=High&region=North,West`, or '' when nothing is chosen."""
+def query_from_selection(selection: dict[str, list], months: tuple[date, date] | None = None) -> str:
+    """The URL search string for a selection (and the activity months, when not all of them):
+    `?risk=High&region=North,West&months=2023-03..2023-08`, or '' when nothing is chosen."""
     pairs = [(f.param, ",".join(selection.get(f.dimension) or [])) for f in FILTERS if selection.get(f.dimension)]
-    return "?" + urlencode(pairs, safe=",") if pairs else ""
+    if months is not None:
+        pairs.append((MONTHS_PARAM, f"{months[0]:%Y-%m}..{months[1]:%Y-%m}"))
+    return "?" + urlencode(pairs, safe=",.") if pairs else ""
+
+
+MONTHS_PARAM = "months"  # the activity chart's months: `months=2023-03..2023-08`, either end may be left out
+
+
+def months_from_query(params: Mapping, months: list[date]) -> tuple[date, date] | None:
+    """The first and last of the available `months` (month-end dates) inside the span the URL names, or None
+    (every month) for no span, one that cannot be read, or one holding none of them."""
+    texts = _texts(params.get(MONTHS_PARAM))
+    start, sep, end = texts[0].partition("..") if texts else ("", "", "")
+    low, high = _year_month(start, (1, 1)), _year_month(end, (9999, 12))
+    if not sep or low is None or high is None:
+        return None
+    inside = [m for m in months if low <= (m.year, m.month) <= high]
+    return (inside[0], inside[-1]) if inside else None
+
+
+def _year_month(text: str, blank: tuple[int, int]) -> tuple[int, int] | None:
+    """`2023-03` as (2023, 3); `blank` for an end left out; None for anything else."""
+    if not text.strip():
+        return blank
+    found = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    return (int(found[1]), int(found[2])) if found and 1 <= int(found[2]) <= 12 else None
 
 
 def effective(selection: dict[str, list], options: dict[str, list]) -> dict[str, list]:

@@ -24,6 +24,7 @@ def setup() -> None:
     guards.tolerate_any_url()
     guards.accept_long_queries()
     guards.quiet_refused_websockets()
+    guards.refuse_autoload_without_login()
     serve_page(Document())
 
 

@@ -9,6 +9,7 @@ from dashboard.state import (
     FILTERS,
     active_summary,
     effective,
+    months_from_query,
     params_from_search,
     query_from_selection,
     selection_from_query,
@@ -25,7 +26,7 @@ class Filters:
                                                 placeholder="All", sizing_mode="stretch_width")
             for f in FILTERS
         }
-        months = data.dimension_values("activity_date")
+        self.available_months = months = data.dimension_values("activity_date")
         self.months = pn.widgets.DateRangeSlider(
             label="Activity months", start=months[0], end=months[-1], value=(months[0], months[-1]), format="%b %Y",
             sizing_mode="stretch_width") if months else None  # (the activity chart only)
@@ -59,14 +60,19 @@ class Filters:
         """The plain, hashable filter the layer is asked with (no filter for empty or every value)."""
         return data.where_of(effective(self.selection(), self.options))
 
+    def chosen_months(self) -> tuple | None:
+        """The activity months chosen (first and last day), or None when every month is."""
+        if self.months is None:
+            return None
+        start, end = (v.date() if hasattr(v, "date") else v for v in self.months.value)
+        return None if (start, end) == (self.months.start, self.months.end) else (start, end)
+
     def activity_where(self) -> data.Where:
         """The filters, and the months chosen for the activity chart (none when every month is)."""
-        if self.months is None:
+        months = self.chosen_months()
+        if months is None:
             return self.where()
-        start, end = (v.date() if hasattr(v, "date") else v for v in self.months.value)
-        if (start, end) == (self.months.start, self.months.end):
-            return self.where()
-        return tuple(sorted((*self.where(), ("activity_date", (start.isoformat(), end.isoformat())))))
+        return tuple(sorted((*self.where(), ("activity_date", (months[0].isoformat(), months[1].isoformat())))))
 
     def _summary_text(self, *_values) -> str:
         text = active_summary(self.selection(), self.options)
@@ -75,12 +81,16 @@ class Filters:
     def link_to_url(self, location) -> None:
         """Apply the URL's filters now (read as text: any value shows the dashboard), and keep the URL in step
         with the widgets from here on."""
-        self.set_selection(selection_from_query(params_from_search(location.search), self.options))
+        params = params_from_search(location.search)
+        self.set_selection(selection_from_query(params, self.options))
+        months = months_from_query(params, self.available_months)
+        if months is not None and self.months is not None:
+            self.months.value = months
 
         def update_url(*_events):
-            location.search = query_from_selection(self.selection())
+            location.search = query_from_selection(self.selection(), self.chosen_months())
 
-        for widget in self.widgets.values():
+        for widget in [*self.widgets.values(), *([self.months] if self.months is not None else [])]:
             widget.param.watch(update_url, "value")
 
     def panel(self) -> pn.Column:

@@ -181,3 +181,22 @@ def test_later_visitors_get_the_axes_the_first_one_got(browser, dashboard_data):
     assert axes[-1]["net_contributions_by_region"] == ("$0,0", "$200,000")
     assert axes[-1]["lorenz_curve"] == ("0%", "25%")
     assert axes[-1]["accounts_by_risk_tolerance"] == ("0,0", "200,000")
+
+
+def test_the_activity_months_come_from_the_url_and_stay_in_it(page, dashboard_url, dashboard_data):
+    data_dir, _, accounts = dashboard_data
+    page.goto(f"{dashboard_url}?region=East&months=2023-03..2023-08")
+    wait_rendered(page, {"region": ["East"]})
+    stg = reference.staging(data_dir / "raw" / "fintech_data.csv")
+    want = reference.activity_metrics(stg, accounts, ["transaction_volume"], "month", where={"region": ["East"]},
+                                      dates=("2023-03-01", "2023-08-31")).sort_values("activity_date")
+    page.wait_for_function("""(n) => [...Bokeh.documents[0]._all_models.values()]
+        .some((m) => m.name === "activity_by_month" && m.renderers[0].data_source.data.month.length === n)""",
+                           arg=len(want), timeout=30_000)
+    shown = page.evaluate(CHARTS)["activity_by_month"]["data"]
+    assert shown["transaction_volume"] == pytest.approx(list(want.transaction_volume), rel=1e-9)
+    choose(page, "account_type", "savings")  # another filter: the months stay, in the chart and the URL
+    wait_rendered(page, {"account_type": ["savings"], "region": ["East"]})
+    page.wait_for_function("() => window.location.search.includes('months=2023-03..2023-08')", timeout=30_000)
+    assert "product=savings" in page.evaluate("() => window.location.search")
+    assert not browser_errors(page), browser_errors(page)

@@ -70,6 +70,8 @@ def test_basic_auth_shows_no_data_without_credentials(dashboard_data, login_serv
         status, location, body = _get(base + path)
         assert status != 200 or "Fintech Portfolio Dashboard" not in body, path
         assert total not in body and "kpi-value" not in body, path
+    assert _get(base + "/app/autoload.js?bokeh-autoload-element=x")[0] == 403  # refused, not a 500
+    assert "Traceback" not in login_server.log.read_text()
     # a browser: the login form, a wrong password, then the right one and the cards
     page.goto(f"{base}/app")
     page.wait_for_selector("input[name=password]")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import string
+from datetime import date
 from urllib.parse import urlencode
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dashboard.guards import plain_uri
-from dashboard.state import FILTERS, params_from_search, selection_from_query
+from dashboard.state import FILTERS, months_from_query, params_from_search, query_from_selection, selection_from_query
 
 OPTIONS = {"risk_tolerance": ["High", "Low", "Medium"], "region": ["Central", "North", "West"],
            "account_type": ["checking", "credit", "savings"], "loan_status": ["approved", "pending", "rejected"],
@@ -62,3 +64,26 @@ def test_a_request_uri_keeps_one_question_mark(uri):
     assert plain.count("?") <= 1 and "#" not in plain
     if "?" in uri:  # the same query once decoded: everything after the first '?' (as a browser reads it)
         assert params_from_search("?" + plain.split("?", 1)[1]) == params_from_search("?" + uri.split("?", 1)[1])
+
+
+MONTH_ENDS = [date(2023, m, 28) for m in range(1, 13)] + [date(2024, m, 28) for m in range(1, 13)]
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("2023-03..2023-08", (date(2023, 3, 28), date(2023, 8, 28))),
+    ("2023-11..", (date(2023, 11, 28), date(2024, 12, 28))),
+    ("..2023-02", (date(2023, 1, 28), date(2023, 2, 28))),
+    ("2022-01..2023-01", (date(2023, 1, 28), date(2023, 1, 28))),
+    ("2023-08..2023-03", None), ("2025-01..2025-06", None), ("2023-3..2023-08", None), ("2023-13..", None),
+    ("2023-03", None), ("", None), ("..", (date(2023, 1, 28), date(2024, 12, 28))), ("2023-03..2023-08..x", None),
+])
+def test_the_activity_months_in_the_url(text, span):
+    assert months_from_query({"months": text}, MONTH_ENDS) == span
+    if span is not None:  # written back into a URL, it reads as the same months
+        assert months_from_query(params_from_search(query_from_selection({}, span)), MONTH_ENDS) == span
+
+
+@given(st.text() | st.lists(st.text(), max_size=3) | st.integers() | st.none())
+def test_any_months_value_gives_every_month_or_a_span_of_them(value):
+    span = months_from_query({"months": value}, MONTH_ENDS)
+    assert span is None or (span[0] in MONTH_ENDS and span[1] in MONTH_ENDS and span[0] <= span[1])
