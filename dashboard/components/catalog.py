@@ -56,7 +56,9 @@ def catalog_section() -> pn.viewable.Viewable:
         titles=TITLES, widths={"metric": "34%"}, header_align="left", text_align="left",
         formatters={"metric": {"type": "html"}, "description": {"type": "textarea"}},
         row_content=lambda row: sql_block(sql[row.name]), css_classes=["metric-catalog"])
-    # Every keystroke (value_input, not value: that waits for Enter), filtered on the server.
+    # Every keystroke (value_input, not value: that waits for Enter), filtered on the server; rows expanded
+    # are closed first (Tabulator keeps a row's content by position: the row now there would show it)
+    search.param.watch(lambda _event: setattr(table, "expanded", []), "value_input")
     table.add_filter(pn.bind(matching, text=search.param.value_input))
     return pn.Column(
         search,

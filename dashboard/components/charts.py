@@ -36,6 +36,7 @@ LABEL_COLOR = {False: "#1f2328", True: "#e0e0e0"}  # value labels sit beside the
 def value_range(values: Sequence[float], room: float = 0.15) -> tuple[float, float]:
     """A range that holds zero and every value, with room beyond the largest bar each way for its label
     (`room`: a share of the span)."""
+    values = [v for v in values if v == v]  # a category without a value (NaN) has no bar
     low, high = min([0.0, *values]), max([0.0, *values])
     pad = room * ((high - low) or 1.0)
     return (low - pad if low < 0 else 0.0), (high + pad if high > 0 else pad if low == 0 else 0.0)
@@ -119,6 +120,7 @@ class ActivityChart:
     def __init__(self, name: str, title: str, dark: bool = False, height: int = 300):
         self.source = ColumnDataSource(data=self._columns([], {}))
         self.plot = _figure(name, title, height, x_axis_type="datetime", y_range=Range1d(0, 1))
+        self.plot.xaxis.ticker.desired_num_ticks = 4  # month labels that fit side by side on a phone
         self.plot.yaxis.formatter = NumeralTickFormatter(format=AXIS_FORMATS["money"])
         lines = [self.plot.line(x="month", y=column, legend_label=label, color=color, line_width=2,
                                 source=self.source) for column, label, color in self.SERIES]

@@ -30,7 +30,7 @@ class DecileBars:
     """Total balance by decile, D1 (richest) emphasized, D2-D3 lighter, the rest grey."""
 
     def __init__(self):
-        self.chart = BarChart("total_balance_by_decile", "Total balance by decile (D1 richest)", "Decile",
+        self.chart = BarChart("total_balance_by_decile", "Balance by decile (D1 richest)", "Decile",
                               "Total balance", "money", dark=pn.config.theme == "dark", short=True)
         self.plot = self.chart.plot
 
@@ -55,7 +55,7 @@ class LorenzCurve:
     """The actual distribution (poorest to richest) against the dashed line of perfect equality."""
 
     def __init__(self):
-        self.chart = LorenzChart("lorenz_curve", "Lorenz curve of balances (poorest to richest)",
+        self.chart = LorenzChart("lorenz_curve", "Lorenz curve (poorest to richest)",
                                  dark=pn.config.theme == "dark")
         self.plot = self.chart.plot
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import panel as pn
 
 from dashboard import data
@@ -14,6 +16,11 @@ from dashboard.state import (
     query_from_selection,
     selection_from_query,
 )
+
+
+def _month_end(day: date) -> date:
+    following = day.replace(day=28) + timedelta(days=4)  # always in the next month
+    return following - timedelta(days=following.day)
 
 
 class Filters:
@@ -60,12 +67,17 @@ class Filters:
         """The plain, hashable filter the layer is asked with (no filter for empty or every value)."""
         return data.where_of(effective(self.selection(), self.options))
 
-    def chosen_months(self) -> tuple | None:
-        """The activity months chosen (first and last day), or None when every month is."""
+    def chosen_months(self) -> tuple[date, date] | None:
+        """The activity months chosen, from the first day of the first to the last day of the last, or None when
+        every month is. (The slider moves by days, the data has one date a month: a handle anywhere in a month
+        takes the whole month, as its label says.)"""
         if self.months is None:
             return None
         start, end = (v.date() if hasattr(v, "date") else v for v in self.months.value)
-        return None if (start, end) == (self.months.start, self.months.end) else (start, end)
+        first, last = start.replace(day=1), _month_end(end)
+        if first <= self.months.start and last >= self.months.end:
+            return None
+        return first, last
 
     def activity_where(self) -> data.Where:
         """The filters, and the months chosen for the activity chart (none when every month is)."""

@@ -25,6 +25,10 @@ def contributions_frame(dimension: str, where: data.Where) -> pd.DataFrame:
     frame = data.query(("net_contributions",), by=(dimension,), where=without(where, dimension))
     frame = frame.sort_values("net_contributions", ascending=False).reset_index(drop=True)
     picked = dict(where).get(dimension)
+    missing = [p for p in picked or () if p not in set(frame[dimension])]  # chosen, but no account there:
+    if missing:  # still on the axis (no bar, its label "-"), so the chart says what is chosen
+        absent = pd.DataFrame({dimension: missing, "net_contributions": [float("nan")] * len(missing)})
+        frame = pd.concat([frame, absent], ignore_index=True)
     return frame.assign(chosen=frame[dimension].isin(picked) if picked else True)
 
 

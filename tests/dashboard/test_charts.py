@@ -61,7 +61,8 @@ def choose(doc: Document, widgets: dict, where: dict) -> None:
 
 
 def money(values) -> list[str]:
-    return [expected_text(v, "money") for v in values]
+    """The spec's money format; a missing value is "-"."""
+    return [expected_text(v, "money") if v == v else "-" for v in values]
 
 
 def short(value: float) -> str:
@@ -100,15 +101,20 @@ def test_every_chart_shows_the_reference_numbers(dashboard_data, staged, monkeyp
         others = {d: v for d, v in where.items() if d != dimension}
         want = reference.metrics(accounts, ["net_contributions"], by=[dimension], where=others)
         want = want.sort_values("net_contributions", ascending=False)
-        assert shown["category"] == list(want[dimension])  # every category under the other filters
-        assert shown["value"] == pytest.approx(list(want.net_contributions), rel=1e-9)
-        assert shown["label"] == money(shown["value"])  # (the spec's format of each bar's value, found above)
         chosen = where.get(dimension)
+        absent = [c for c in chosen or () if c not in set(want[dimension])]  # chosen, no account: no bar
+        # every category under the other filters, then the chosen ones without accounts (no value)
+        assert shown["category"] == [*want[dimension], *absent]
+        assert shown["value"] == pytest.approx([*want.net_contributions, *[float("nan")] * len(absent)],
+                                               rel=1e-9, nan_ok=True)
+        assert shown["label"] == money(shown["value"])  # (the spec's format of each bar's value, found above)
         for category, value, color in zip(shown["category"], shown["value"], shown["color"]):
+            if value != value:
+                continue  # no bar to colour
             signed = GAIN if value >= 0 else LOSS
             assert color == (signed if not chosen or category in chosen else DIMMED[signed]), category
         assert list(plot.x_range.factors) == shown["category"]
-        assert_range_fits(plot, shown["value"])
+        assert_range_fits(plot, [v for v in shown["value"] if v == v])
         (hover,) = plot.select(HoverTool)
         assert hover.tooltips == [(LABELS[dimension], "@category"), ("Net contributions", "@value_text")]
         assert shown["value_text"] == shown["label"]
@@ -212,4 +218,10 @@ def test_the_activity_months_narrow_the_activity_chart_only(dashboard_data, stag
     every_region = reference.metrics(accounts, ["net_contributions"], by=["region"])
     assert by_region["value"] == pytest.approx(sorted(every_region.net_contributions, reverse=True), rel=1e-9)
     assert by_region["value"] == pytest.approx(unfiltered["value"], rel=1e-9)  # the months touch no other chart
+    with set_curdoc(doc):  # a handle inside a month takes the whole month (the slider moves by days)
+        slider.value = (datetime.date(2023, 3, 15), datetime.date(2024, 12, 30))
+    _, shown = chart_data(doc, "activity_by_month")
+    want = reference.activity_metrics(stg, accounts, ["transaction_volume"], "month", where={"region": ["East"]},
+                                      dates=("2023-03-01", "2024-12-31")).sort_values("activity_date")
+    assert len(want) == 22 and list(pd.to_datetime(shown["month"])) == list(want.activity_date)
     data.reset()

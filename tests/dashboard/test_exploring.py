@@ -92,13 +92,16 @@ def assert_charts(page, accounts, where: dict) -> None:
         others = {d: v for d, v in where.items() if d != dimension and v}
         want = reference.metrics(accounts, ["net_contributions"], by=[dimension], where=others)
         want = want.sort_values("net_contributions", ascending=False)
-        assert shown["data"]["category"] == list(want[dimension]), dimension
-        assert shown["data"]["value"] == pytest.approx(list(want.net_contributions), rel=1e-9)
-        assert shown["data"]["label"] == [expected_text(v, "money") for v in shown["data"]["value"]]
+        absent = [c for c in where.get(dimension) or () if c not in set(want[dimension])]  # chosen, no bar
+        assert shown["data"]["category"] == [*want[dimension], *absent], dimension
+        assert shown["data"]["value"] == pytest.approx([*want.net_contributions, *[float("nan")] * len(absent)],
+                                                       rel=1e-9, nan_ok=True)
+        assert shown["data"]["label"] == [expected_text(v, "money") if v == v else "-" for v in shown["data"]["value"]]
         assert len(set(shown["data"]["color"])) >= (2 if min(want.net_contributions) < 0 < max(want.net_contributions)
                                                     else 1)
         low, high = shown["y"]
-        assert low <= min(0, *shown["data"]["value"]) and high >= max(0, *shown["data"]["value"])
+        values = [v for v in shown["data"]["value"] if v == v]
+        assert low <= min(0, *values) and high >= max(0, *values)
         assert shown["selected"] == 0
     population = reference.population(accounts, {d: v for d, v in where.items() if v})
     deciles = charts["total_balance_by_decile"]["data"]

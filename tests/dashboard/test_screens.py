@@ -211,7 +211,10 @@ def use_the_catalog(page) -> None:
         except Exception:
             if attempt == 2:
                 raise
-    assert "SELECT" in sql.inner_text()
+    assert "SELECT" in sql.inner_text() and '"gini"' in sql.inner_text()  # its own SQL
+    search.fill("loan")  # another search: expanded rows close (a row's content followed its position)
+    wait_for_rows(page, expected_matches("loan"))
+    page.wait_for_function(f"() => {{ {DEEP} return deep('pre.metric-sql', '.metric-catalog').length === 0; }}")
     search.fill("")
     wait_for_rows(page, every)
     # The table fits its card: no column hidden beyond its right edge.
