@@ -61,7 +61,7 @@ class BarChart:
         self.value_format = value_format
         self.short = short and value_format == "money"
         self.source = ColumnDataSource(data=self._columns([], [], []))
-        self.plot = _figure(name, title, height, x_range=FactorRange(), y_range=Range1d(0, 1))
+        self.plot = _figure(name, title, height, x_range=FactorRange(range_padding=0.1), y_range=Range1d(0, 1))
         self.plot.yaxis.formatter = NumeralTickFormatter(format=AXIS_FORMATS[value_format])
         bars = self.plot.vbar(x="category", top="value", width=0.8, fill_color="color", line_color="color",
                               source=self.source)
