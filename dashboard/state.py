@@ -96,7 +96,7 @@ def _year_month(text: str, blank: tuple[int, int]) -> tuple[int, int] | None:
     """`2023-03` as (2023, 3); `blank` for an end left out; None for anything else."""
     if not text.strip():
         return blank
-    found = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    found = re.fullmatch(r"([0-9]{4})-([0-9]{2})", text.strip())  # ASCII digits only
     return (int(found[1]), int(found[2])) if found and 1 <= int(found[2]) <= 12 else None
 
 

@@ -23,6 +23,20 @@ def _month_end(day: date) -> date:
     return following - timedelta(days=following.day)
 
 
+# Each filter change adds a history entry (Panel's Location pushes the new URL); Back and Forward change the
+# URL only: the page is then loaded again, so it shows what its URL says (a listener added once per page).
+FOLLOW_HISTORY = """<script>
+if (!window.__fintechFollowsHistory) {
+  window.__fintechFollowsHistory = true;
+  var hash = window.location.hash;
+  window.addEventListener("popstate", function () {
+    if (window.location.hash !== hash) { hash = window.location.hash; return; }  // an anchor, not a filter
+    window.location.reload();
+  });
+}
+</script>"""
+
+
 class Filters:
     """The filter widgets of one session, and their link to the URL."""
 
@@ -107,4 +121,6 @@ class Filters:
 
     def panel(self) -> pn.Column:
         months = [self.months] if self.months is not None else []
-        return pn.Column(*self.widgets.values(), *months, self.clear, self.summary, sizing_mode="stretch_width")
+        history = pn.pane.HTML(FOLLOW_HISTORY, width=0, height=0, margin=0)
+        return pn.Column(*self.widgets.values(), *months, self.clear, self.summary, history,
+                         sizing_mode="stretch_width")

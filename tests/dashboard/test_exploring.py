@@ -203,3 +203,21 @@ def test_the_activity_months_come_from_the_url_and_stay_in_it(page, dashboard_ur
     page.wait_for_function("() => window.location.search.includes('months=2023-03..2023-08')", timeout=30_000)
     assert "product=savings" in page.evaluate("() => window.location.search")
     assert not browser_errors(page), browser_errors(page)
+
+
+def test_back_and_forward_show_what_the_url_says(page, dashboard_url, dashboard_data):
+    _, _, accounts = dashboard_data
+    page.goto(dashboard_url)
+    wait_rendered(page, {})
+    choose(page, "region", "West")
+    wait_rendered(page, {"region": ["West"]})
+    page.wait_for_function("() => window.location.search === '?region=West'")
+    choose(page, "account_type", "savings")
+    wait_rendered(page, {"account_type": ["savings"], "region": ["West"]})
+    page.wait_for_function("() => window.location.search.includes('product=savings')")
+    page.go_back()
+    wait_rendered(page, {"region": ["West"]})  # the page follows its URL back
+    assert_charts(page, accounts, {"region": ["West"]})
+    page.go_forward()
+    wait_rendered(page, {"account_type": ["savings"], "region": ["West"]})
+    assert not browser_errors(page), browser_errors(page)

@@ -87,3 +87,7 @@ def test_the_activity_months_in_the_url(text, span):
 def test_any_months_value_gives_every_month_or_a_span_of_them(value):
     span = months_from_query({"months": value}, MONTH_ENDS)
     assert span is None or (span[0] in MONTH_ENDS and span[1] in MONTH_ENDS and span[0] <= span[1])
+
+
+def test_months_are_written_in_ascii_digits():
+    assert months_from_query({"months": "２０２３-03..2023-08"}, MONTH_ENDS) is None
