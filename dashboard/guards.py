@@ -185,3 +185,28 @@ def refuse_autoload_without_login() -> None:
 
     get.guarded = True
     AutoloadJsHandler.get = get
+
+
+def quiet_closed_connections() -> None:
+    """A tab closed while the server was still writing to it: Tornado's write fails after the fact and asyncio
+    logs "Task exception was never retrieved" with two tracebacks. One line instead; every other unhandled
+    exception still reaches asyncio's handler (idempotent)."""
+    from tornado.ioloop import IOLoop
+    from tornado.iostream import StreamClosedError
+    from tornado.websocket import WebSocketClosedError
+
+    loop = IOLoop.current().asyncio_loop
+    previous = loop.get_exception_handler()
+    if getattr(previous, "quiet", False):
+        return
+
+    def handler(loop, context):
+        if isinstance(context.get("exception"), (WebSocketClosedError, StreamClosedError)):
+            logging.getLogger("tornado.application").info("a message to a closed websocket was dropped")
+        elif previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    handler.quiet = True
+    loop.set_exception_handler(handler)

@@ -25,6 +25,7 @@ def setup() -> None:
     guards.accept_long_queries()
     guards.quiet_refused_websockets()
     guards.refuse_autoload_without_login()
+    guards.quiet_closed_connections()
     serve_page(Document())
 
 
