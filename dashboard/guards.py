@@ -187,15 +187,15 @@ def refuse_autoload_without_login() -> None:
     AutoloadJsHandler.get = get
 
 
-def quiet_closed_connections() -> None:
+def quiet_closed_connections(loop=None) -> None:
     """A tab closed while the server was still writing to it: Tornado's write fails after the fact and asyncio
     logs "Task exception was never retrieved" with two tracebacks. One line instead; every other unhandled
-    exception still reaches asyncio's handler (idempotent)."""
+    exception still reaches asyncio's handler (idempotent). `loop`: the server's, by default."""
     from tornado.ioloop import IOLoop
     from tornado.iostream import StreamClosedError
     from tornado.websocket import WebSocketClosedError
 
-    loop = IOLoop.current().asyncio_loop
+    loop = loop or IOLoop.current().asyncio_loop
     previous = loop.get_exception_handler()
     if getattr(previous, "quiet", False):
         return

@@ -10,21 +10,35 @@ from tornado.websocket import WebSocketClosedError
 from dashboard import guards
 
 
-def test_a_message_to_a_closed_tab_is_one_line_and_other_errors_still_reach_asyncio(caplog):
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    reached = []
+class Lines(logging.Handler):
+    """The messages logged to one logger (whatever other tests did to propagation and levels)."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
+def test_a_message_to_a_closed_tab_is_one_line_and_other_errors_still_reach_asyncio():
+    loop = asyncio.new_event_loop()  # its own loop, never made the current one
+    reached, logged = [], Lines()
+    logger = logging.getLogger("tornado.application")
+    level = logger.level
+    logger.addHandler(logged)
+    logger.setLevel(logging.INFO)
     try:
         loop.set_exception_handler(lambda _loop, context: reached.append(context["message"]))
-        guards.quiet_closed_connections()
-        guards.quiet_closed_connections()  # idempotent: installed once
+        guards.quiet_closed_connections(loop)
+        guards.quiet_closed_connections(loop)  # idempotent: installed once
         handler = loop.get_exception_handler()
-        with caplog.at_level(logging.INFO, logger="tornado.application"):
-            handler(loop, {"message": "Task exception was never retrieved", "exception": WebSocketClosedError()})
-        assert [r.getMessage() for r in caplog.records] == ["a message to a closed websocket was dropped"]
+        handler(loop, {"message": "Task exception was never retrieved", "exception": WebSocketClosedError()})
+        assert logged.lines == ["a message to a closed websocket was dropped"]
         assert reached == []
         handler(loop, {"message": "something else", "exception": ValueError("x")})
         assert reached == ["something else"]
     finally:
-        asyncio.set_event_loop(None)
+        logger.removeHandler(logged)
+        logger.setLevel(level)
         loop.close()
