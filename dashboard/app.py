@@ -61,7 +61,6 @@ def create_app() -> pn.template.BaseTemplate:
     filters = Filters()
     if pn.state.location is not None:
         filters.link_to_url(pn.state.location)
-    widgets = [*filters.widgets.values(), *([filters.months] if filters.months is not None else [])]
     sections: list[tuple[pn.Column, object]] = []
     charts: list[list] = []  # [chart, its view of the filters, the view it shows]
     busy = pn.indicators.LoadingSpinner(value=False, size=24, margin=(12, 10), css_classes=["updating"])
@@ -147,7 +146,7 @@ def create_app() -> pn.template.BaseTemplate:
         quality.quality_section(summary, any_report),
         lazy_card("Metric catalog", catalog.catalog_section),
     ])
-    for widget in widgets:
+    for widget in filters.controls:
         widget.param.watch(refresh, "value")
     return template
 

@@ -24,16 +24,15 @@ def card(key: str, title: str, value: str, explanation: str, parts: Sequence[tup
                       for part, label, text in parts)
     return (f'<div class="kpi-card" data-kpi="{key}"><div class="kpi-title">{html.escape(title)}</div>'
             f'<div class="kpi-value">{html.escape(value)}</div>'
-            + (f'<div class="kpi-parts" style="font-size: 0.85em; margin-bottom: 4px">{beneath}</div>' if parts else "")
+            + (f'<div class="kpi-parts">{beneath}</div>' if parts else "")
             + f'<div class="kpi-help">{html.escape(explanation)}</div>{_sql_details(key)}</div>')
 
 
 def _sql_details(metric: str) -> str:
     if metric not in METRICS:
         return ""
-    return ('<details class="kpi-sql" style="font-size: 0.75em; margin-top: 4px"><summary>SQL</summary>'
-            '<pre style="white-space: pre-wrap; overflow-wrap: anywhere; max-height: 20em; overflow-y: auto">'
-            f'{html.escape(data.metric_sql(metric))}</pre></details>')
+    return (f'<details class="kpi-sql"><summary>SQL</summary><pre>{html.escape(data.metric_sql(metric))}</pre>'
+            '</details>')
 
 
 def metric_card(metric: str, title: str, value, parts: Sequence[tuple[str, str, object]] = ()) -> str:

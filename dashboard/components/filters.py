@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import calendar
+from datetime import date
 
 import panel as pn
 
@@ -19,8 +20,7 @@ from dashboard.state import (
 
 
 def _month_end(day: date) -> date:
-    following = day.replace(day=28) + timedelta(days=4)  # always in the next month
-    return following - timedelta(days=following.day)
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 # Each filter change adds a history entry (Panel's Location pushes the new URL); Back and Forward change the
@@ -55,6 +55,11 @@ class Filters:
         self.clear.on_click(lambda _: self.set_selection({}))
         self.summary = pn.pane.Markdown(pn.bind(self._summary_text, *self.widgets.values()),
                                         css_classes=["active-filters"])
+
+    @property
+    def controls(self) -> list:
+        """Every widget whose change is a change of the filters: the multi-selects, and the months."""
+        return [*self.widgets.values(), *([self.months] if self.months is not None else [])]
 
     def selection(self) -> dict[str, list]:
         return {dimension: list(widget.value) for dimension, widget in self.widgets.items()}
@@ -116,11 +121,9 @@ class Filters:
         def update_url(*_events):
             location.search = query_from_selection(self.selection(), self.chosen_months())
 
-        for widget in [*self.widgets.values(), *([self.months] if self.months is not None else [])]:
+        for widget in self.controls:
             widget.param.watch(update_url, "value")
 
     def panel(self) -> pn.Column:
-        months = [self.months] if self.months is not None else []
         history = pn.pane.HTML(FOLLOW_HISTORY, width=0, height=0, margin=0)
-        return pn.Column(*self.widgets.values(), *months, self.clear, self.summary, history,
-                         sizing_mode="stretch_width")
+        return pn.Column(*self.controls, self.clear, self.summary, history, sizing_mode="stretch_width")

@@ -27,6 +27,9 @@ CSS = f"""
 .kpi-title {{ font-size: 0.85em; opacity: 0.85; }}
 .kpi-value {{ font-size: 1.6em; font-weight: 600; margin: 4px 0; overflow-wrap: anywhere; }}
 .kpi-help {{ font-size: 0.75em; opacity: 0.8; }}
+.kpi-parts {{ font-size: 0.85em; margin-bottom: 4px; }}
+.kpi-sql {{ font-size: 0.75em; margin-top: 4px; }}
+.kpi-sql pre {{ white-space: pre-wrap; overflow-wrap: anywhere; max-height: 20em; overflow-y: auto; }}
 .empty-state {{ padding: 18px; font-style: italic; border: 1px dashed {BORDER}; border-radius: 8px;
   background: {SURFACE}; color: {ON_SURFACE}; }}
 .banner {{ font-size: 1.1em; line-height: 1.5; }}

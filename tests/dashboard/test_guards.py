@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tornado.websocket import WebSocketClosedError
 
 from dashboard import guards
@@ -42,3 +44,17 @@ def test_a_message_to_a_closed_tab_is_one_line_and_other_errors_still_reach_asyn
         logger.removeHandler(logged)
         logger.setLevel(level)
         loop.close()
+
+
+@settings(deadline=None)  # the first example imports Panel
+@given(st.lists(st.tuples(st.text(max_size=8), st.text() | st.from_regex(r"[0-9²³¹٣]{1,5000}", fullmatch=True)),
+                max_size=5))
+def test_any_query_string_is_read_by_panel_once_guarded(pairs):
+    """Panel's typed query parser (int() on what str.isdigit() passes) behind the guard: never an exception."""
+    from urllib.parse import urlencode
+
+    from panel.io import location  # a digit int() does not read, more digits than it takes, any text
+
+    guards.tolerate_any_url()
+    query = location.parse_query("?" + urlencode(pairs))
+    assert isinstance(query, dict)
