@@ -28,7 +28,7 @@ import psutil
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
-FINTECH = [sys.executable, "-m", "pipelines"]
+FINTECH = [sys.executable, "-m", "fintech"]
 
 
 def measure(command: list[str], output: list | None = None) -> dict:

@@ -31,7 +31,7 @@ def soak(sessions: int, seconds: float, rows: int = 100_000) -> dict:
 
     work = Path(tempfile.mkdtemp(prefix="fintech-soak-"))
     csv = work / "extract.csv"
-    subprocess.run([sys.executable, "-m", "pipelines", "generate", "--rows", str(rows), "--seed", "5",
+    subprocess.run([sys.executable, "-m", "fintech", "generate", "--rows", str(rows), "--seed", "5",
                     "--out", str(csv)], check=True, cwd=ROOT)
     url = f"duckdb://{work / 'warehouse' / 'fintech.duckdb'}"
     assert run_fintech("build", "--source", str(csv), "--backend", url).returncode == 0

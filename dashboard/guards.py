@@ -6,7 +6,7 @@
 lists (a template's CSS, say). Panel answers it without a login and, before
 looking anything up, imports whatever module the URL names, then reads the
 class and the attribute with getattr: a URL could make the server run a
-module's import-time code (`pipelines.__main__` stopped it), and a module's
+module's import-time code (`fintech.__main__` stopped it), and a module's
 own `__getattr__` imports more (`holoviews/testing/...` imported
 holoviews.testing). The app links to such files only for classes of Panel,
 Bokeh and HoloViews, of modules it has loaded already (with bundled

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,7 +24,7 @@ from great_expectations.core import ExpectationSuiteValidationResult, Expectatio
 
 from expectations import REPORT_KIND, GateFailure, ReportRefused, claim_reports_dir
 from expectations.docs_assets import make_offline
-from expectations.suites import Suite, Tables, Target
+from expectations.suites import SUITES, Suite, Tables, Target
 from semantic import backends
 
 __all__ = ["GateFailure", "ReportRefused", "report", "run_suite", "write_results"]
@@ -290,3 +291,27 @@ def write_results(runs: list[SuiteRun], out: Path, backend: str, build: dict | N
     path = out / "summary.json"
     path.write_text(json.dumps(summary, indent=2, default=str) + "\n")
     return path
+
+
+class Gate:
+    """Runs each Great Expectations suite on the scratch build as soon as its tables exist.
+
+    Raw and staging suites run before any later table is built, core and KPI
+    suites before the swap; a blocking failure raises GateFailure, so nothing
+    is published. Warnings are printed and do not block.
+    """
+
+    def __init__(self, echo: Callable[[str], None]):
+        self.pending = list(SUITES)
+        self.runs = []  # every suite's run, for the warehouse's validation report
+        self.echo = echo
+        echo(f"gate: {len(SUITES)} expectation suites loaded")
+
+    def run_ready(self, tables) -> None:
+        for suite in [s for s in self.pending if s.tables <= set(tables)]:
+            self.pending.remove(suite)
+            run = run_suite(suite, tables)
+            self.runs.append(run)
+            self.echo(report([run]))
+            if run.blocking:
+                raise GateFailure([run], report([run]))

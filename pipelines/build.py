@@ -22,12 +22,14 @@ import ibis
 
 from expectations import claim_reports_dir
 from pipelines import publish, target
-from pipelines.contract import check_staged
+from semantic.models.contract import check_staged
 from pipelines.load import check_header, confirm_unchanged, fingerprint, load_raw, numbered_raw
 from semantic import backends
 from semantic.config import masked_url, url_path
 from semantic.models.raw import CONTRACT_VERSION
-from semantic.models.registry import MODELS, RAW_TABLE, stg_fintech_data
+from semantic.models.raw import RAW_TABLE
+from semantic.models.staging import stg_fintech_data
+from semantic.tables import MODELS
 
 BuildError = publish.PublishError
 
@@ -121,7 +123,7 @@ def _checking_threads(con):
         con.raw_sql(f"SET threads = {default}")
 
 
-def _materialize(publication, source: Path, echo: Callable[[str], None]) -> tuple[list[BuiltTable], Gate]:
+def _materialize(publication, source: Path, echo: Callable[[str], None]) -> tuple[list[BuiltTable], object]:
     con = publication.con
     # Great Expectations takes ~2.5 s to import: done while the database reads the CSV (it releases the GIL)
     gate_import = threading.Thread(target=importlib.import_module, args=("expectations.gate",), daemon=True)
@@ -131,6 +133,8 @@ def _materialize(publication, source: Path, echo: Callable[[str], None]) -> tupl
     tables = {RAW_TABLE: load_raw(con, source)}
     echo(_progress(BuiltTable(f"{RAW_TABLE} (CSV view, checked)", None, time.perf_counter() - start)))
     gate_import.join()
+    from expectations.gate import Gate
+
     gate = Gate(echo)
     with _checking_threads(con):
         gate.run_ready(tables)
@@ -150,36 +154,6 @@ def _materialize(publication, source: Path, echo: Callable[[str], None]) -> tupl
         with _checking_threads(con):
             gate.run_ready(tables)
     return built, gate
-
-
-class Gate:
-    """Runs each Great Expectations suite on the scratch build as soon as its tables exist.
-
-    Raw and staging suites run before any later table is built, core and KPI
-    suites before the swap; a blocking failure raises GateFailure, so nothing
-    is published. Warnings are printed and do not block.
-    """
-
-    def __init__(self, echo: Callable[[str], None]):
-        start = time.perf_counter()
-        from expectations.gate import run_suite  # noqa: F401  (imported here, or already by the build's thread)
-        from expectations.suites import SUITES
-
-        self.pending = list(SUITES)
-        self.runs = []  # every suite's run, for the warehouse's validation report
-        self.echo = echo
-        echo(f"gate: {len(SUITES)} expectation suites loaded in {time.perf_counter() - start:.2f} s")
-
-    def run_ready(self, tables) -> None:
-        from expectations.gate import GateFailure, report, run_suite
-
-        for suite in [s for s in self.pending if s.tables <= set(tables)]:
-            self.pending.remove(suite)
-            run = run_suite(suite, tables)
-            self.runs.append(run)
-            self.echo(report([run]))
-            if run.blocking:
-                raise GateFailure([run], report([run]))
 
 
 def _progress(table: BuiltTable) -> str:

@@ -24,7 +24,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from pipelines.contract import (
+from semantic.models.contract import (
     MAX_EXAMPLES,
     ContractViolation,
     Problem,
@@ -34,8 +34,8 @@ from pipelines.contract import (
     raise_broken,
     raw_rules,
 )
-from semantic.models.raw import RAW_COLUMN_NAMES, RAW_COLUMNS
-from semantic.models.registry import RAW_TABLE, stg_fintech_data
+from semantic.models.raw import RAW_COLUMN_NAMES, RAW_COLUMNS, RAW_TABLE
+from semantic.models.staging import stg_fintech_data
 
 _DUCKDB_TYPES = {"int64": "BIGINT", "float64": "DOUBLE", "string": "VARCHAR", "list": "VARCHAR"}
 _DUCKDB_CSV_OPTIONS = dict(header=True, auto_detect=False, delim=",", quote='"', escape='"', strict_mode=True)

@@ -259,7 +259,7 @@ def inspect(url: str) -> str | None:
             con.disconnect()
         if MARKER_TABLE in tables:
             return None
-        from semantic.models.registry import MODELS  # the tables a build writes
+        from semantic.tables import MODELS  # the tables a build writes
 
         ours = sorted({m.__name__ for m in MODELS} & tables)
         return f"a database holding tables named like this warehouse's ({', '.join(ours[:3])}) without the build " \

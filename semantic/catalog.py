@@ -265,3 +265,7 @@ DIMENSIONS: dict[str, Dimension] = {
 }
 
 TIME_GRAINS = {"month": "M", "quarter": "Q", "year": "Y"}
+
+# The dimensions the rollups keep (semantic/summaries/rollups.py builds them; semantic/query.py reads them
+# for a request sliced and filtered by these alone): the dashboard's filters' cells.
+ROLLUP_DIMENSIONS = ("region", "risk_tolerance", "account_type")

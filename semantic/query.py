@@ -15,8 +15,7 @@ from collections.abc import Mapping, Sequence
 import ibis
 import ibis.expr.types as ir
 
-from semantic.catalog import DIMENSIONS, METRICS, TIME_GRAINS, Metric, balance_summary
-from semantic.models.rollups import ROLLUP_DIMENSIONS
+from semantic.catalog import DIMENSIONS, METRICS, ROLLUP_DIMENSIONS, TIME_GRAINS, Metric, balance_summary
 from semantic.request import QueryError, Request, validate
 
 __all__ = ["QueryError", "Request", "compile_request"]  # QueryError and Request: semantic/request.py

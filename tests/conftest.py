@@ -22,7 +22,7 @@ def run_fintech(*args: str, env: dict | None = None, timeout: float = 300) -> su
     """`fintech ARGS` in a fresh process, as a user runs it (no backend variable inherited)."""
     full_env = {k: v for k, v in os.environ.items() if k != "FINTECH_BACKEND"}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "pipelines", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "fintech", *args], capture_output=True, text=True,
                           env=full_env, timeout=timeout, cwd=ROOT)
 
 

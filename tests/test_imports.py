@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("semantic", "pipelines", "expectations", "dashboard")
+PACKAGES = ("fintech", "semantic", "pipelines", "expectations", "dashboard")
 
 
 def project_modules() -> list[str]:
@@ -70,7 +70,7 @@ def test_importing_every_module_does_nothing(tmp_path):
     cwd.mkdir()
     data.mkdir()
     names, scripts = project_modules(), bench_scripts()
-    assert {"pipelines.__main__", "dashboard.warm", "dashboard.app", "semantic"} <= set(names)
+    assert {"fintech.__main__", "dashboard.warm", "dashboard.app", "semantic"} <= set(names)
     read, write = os.pipe()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("FINTECH_")},
            "FINTECH_DATA_DIR": str(data), "PYTHONDONTWRITEBYTECODE": "1"}

@@ -65,12 +65,19 @@ CONTRACT_VERSION = "2"
 
 RAW_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in RAW_COLUMNS)
 
+# The loaded extract's table (a view of the CSV on DuckDB): read by staging, never published.
+RAW_TABLE = "raw_fintech_data"
+
 # The column the loader adds to the raw table: the CSV line a row came from
 # (the header is line 1), so that every refusal can point at the file.
 CSV_LINE = "csv_line"
 
 # Personal data: dropped in staging, never published.
 PERSONAL_DATA_COLUMNS = ("address",)
+# A redundant copy of customer_id: checked equal to it by the loader, then dropped in staging (one copy of a key).
+REDUNDANT_COLUMNS = ("account_activity_customer_id",)
+# The staging names of the raw columns staging drops: the one list staging, its suite and the loader read.
+DROPPED_IN_STAGING = PERSONAL_DATA_COLUMNS + REDUNDANT_COLUMNS
 
 # Every column is required (no empty or blank cell) but this one, which may be empty.
 OPTIONAL_COLUMNS = ("Transaction Description",)

@@ -15,18 +15,13 @@ import ibis.expr.types as ir
 
 from semantic import backends
 from semantic.models import lists
-from semantic.models.raw import PERSONAL_DATA_COLUMNS, RAW_COLUMNS, RawColumn
-
-# Checked equal to customer_id by the loader, then dropped: one copy of a key.
-REDUNDANT_COLUMNS = ("account_activity_customer_id",)
-
+from semantic.models.raw import DROPPED_IN_STAGING, RAW_COLUMNS, RawColumn
 
 
 def stg_fintech_data(raw_fintech_data: ir.Table) -> ir.Table:
     raw = raw_fintech_data
-    dropped = set(PERSONAL_DATA_COLUMNS) | set(REDUNDANT_COLUMNS)
     return raw.select(
-        **{c.staging_name: typed(raw, c) for c in RAW_COLUMNS if c.staging_name not in dropped}
+        **{c.staging_name: typed(raw, c) for c in RAW_COLUMNS if c.staging_name not in DROPPED_IN_STAGING}
     )
 
 

@@ -130,7 +130,7 @@ def login_server(dashboard_data, tmp_path_factory) -> LoginServer:
     env = {**os.environ, "FINTECH_BACKEND": url, "FINTECH_DATA_DIR": str(data), "PYTHONPATH": str(home / "path"),
            "FINTECH_BASIC_AUTH": password, "FINTECH_COOKIE_SECRET": secret}
     log = open(home / "serve.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "pipelines", "serve", "--basic-auth", "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "fintech", "serve", "--basic-auth", "--port", str(port)],
                               env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:

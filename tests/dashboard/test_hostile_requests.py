@@ -1,7 +1,7 @@
 """Requests anyone who reaches the port can send: none stops the server, runs a module or breaks the page.
 
 Panel's /components/ route is open without a login and used to import any
-module its URL named (`/components/pipelines.__main__/x/y/z` ran the CLI, which
+module its URL named (`/components/fintech.__main__/x/y/z` ran the CLI, which
 exited the server), and any module a package's `__getattr__` imports
 (`/components/holoviews/testing/x/y`). Every module of the project, modules of the standard
 library and of the installed packages that act on import, and malformed paths
@@ -35,7 +35,7 @@ ACTING_ON_IMPORT = [
 ]
 MALFORMED = [
     "", "x", "x/y", "../../../../etc/passwd", "panel/../../../../../etc/passwd", "%2e%2e/%2e%2e/etc/passwd/x",
-    "..%2f..%2f..%2fetc%2fpasswd/x/y/z", "%00/x/y/z", "panel%00/x/y/z", "pipelines.__main__%00/x/y/z",
+    "..%2f..%2f..%2fetc%2fpasswd/x/y/z", "%00/x/y/z", "panel%00/x/y/z", "fintech.__main__%00/x/y/z",
     ".panel/x/y/z", "panel./x/y/z", "panel..io/x/y/z", "/panel/x/y/z", "a" * 8000 + "/x/y/z",
     "panel/" + "x/" * 3000 + "z", "%C3%BCn%C3%AFcode/x/y/z", "%D0%BF%D0%B0%D0%BD%D0%B5%D0%BB%D1%8C/x/y/z",
     "%F0%9F%92%A9/x/y/z", "%FF%FE/x/y/z", "panel.template.bootstrap/BootstrapTemplate/_css/../../../../setup.py",

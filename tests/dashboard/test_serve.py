@@ -30,7 +30,7 @@ def test_serve_builds_validates_and_serves(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "FINTECH_BACKEND"}
     env["FINTECH_DATA_DIR"] = str(data)
     log = open(tmp_path / "serve.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "pipelines", "serve", "--port", str(port)], env=env,
+    server = subprocess.Popen([sys.executable, "-m", "fintech", "serve", "--port", str(port)], env=env,
                               stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
     try:
         _wait_for(f"http://127.0.0.1:{port}/app", server, timeout=120)
@@ -92,7 +92,7 @@ def test_basic_auth_shows_no_data_without_credentials(dashboard_data, login_serv
 
 
 def _serve_with_login(env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipelines", "serve", "--basic-auth", "--port", "1"],
+    return subprocess.run([sys.executable, "-m", "fintech", "serve", "--basic-auth", "--port", "1"],
                           env=env, capture_output=True, text=True, cwd=ROOT, timeout=120)
 
 
@@ -124,7 +124,7 @@ def test_basic_auth_settings_no_login_could_pass_are_refused(tmp_path):
 def _serve(args: list[str], env: dict, log_path):
     """`fintech serve ARGS` in its own process group, with its log; the port is the last argument."""
     log = open(log_path, "w")
-    server = subprocess.Popen([sys.executable, "-m", "pipelines", "serve", *args], env=env, stdout=log,
+    server = subprocess.Popen([sys.executable, "-m", "fintech", "serve", *args], env=env, stdout=log,
                               stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
     return server, log
 
@@ -163,7 +163,7 @@ def test_serve_never_rebuilds_a_warehouse_it_was_pointed_at(generate_csv, tmp_pa
 def test_serve_refuses_a_missing_warehouse_it_was_pointed_at(tmp_path):
     missing = tmp_path / "nowhere" / "w.duckdb"
     for backend in (f"duckdb://{missing}", f"sqlite://{missing}", f"datafusion://{tmp_path / 'nodir'}"):
-        result = subprocess.run([sys.executable, "-m", "pipelines", "serve", "--backend", backend, "--port", "1"],
+        result = subprocess.run([sys.executable, "-m", "fintech", "serve", "--backend", backend, "--port", "1"],
                                 capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert result.returncode == 2, result.stderr
         assert "no warehouse at" in result.stderr and "fintech build --backend" in result.stderr
@@ -260,7 +260,7 @@ def test_a_port_in_use_is_one_line_and_exit_1(dashboard_data):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "pipelines", "serve", "--backend", url, "--port", str(port)],
+        result = subprocess.run([sys.executable, "-m", "fintech", "serve", "--backend", url, "--port", str(port)],
                                 capture_output=True, text=True, cwd=ROOT, timeout=120,
                                 env={**os.environ, "FINTECH_DATA_DIR": str(data)})
     assert result.returncode == 1
@@ -283,7 +283,7 @@ def test_every_interface_is_said_and_origins_are_checked(dashboard_data, tmp_pat
     """--address 0.0.0.0: the note that the network reaches it; an origin that is no HOST[:PORT] is refused."""
     data, url, _ = dashboard_data
     env = {**os.environ, "FINTECH_DATA_DIR": str(data)}
-    refused = subprocess.run([sys.executable, "-m", "pipelines", "serve", "--backend", url, "--port", "1",
+    refused = subprocess.run([sys.executable, "-m", "fintech", "serve", "--backend", url, "--port", "1",
                               "--allow-websocket-origin", "http://dash.example.com/app"],
                              capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
     assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from pipelines import build as build_module
-from semantic.models.registry import MODELS
+from semantic.tables import MODELS
 from tests.conftest import SAMPLE_CSV, file_digest, read_tables, run_fintech, warehouse_url
 from tests.spec import MODEL_TABLES, PUBLISHED_TABLES
 
@@ -58,7 +58,7 @@ def test_environment_names_the_backend(tmp_path):
 
 
 def test_relative_duckdb_url_is_relative_to_the_working_directory(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "pipelines", "build", "--source", str(SAMPLE_CSV),
+    result = subprocess.run([sys.executable, "-m", "fintech", "build", "--source", str(SAMPLE_CSV),
                              "--backend", "duckdb://out/rel.duckdb"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "rel.duckdb").exists()

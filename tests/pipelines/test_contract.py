@@ -20,7 +20,7 @@ from pathlib import Path
 import ibis
 import pytest
 
-from pipelines.contract import ContractViolation, check_staged
+from semantic.models.contract import ContractViolation, check_staged
 from pipelines.load import check_header, load_raw, numbered_raw
 from semantic.models.staging import stg_fintech_data
 from tests.conftest import (
@@ -351,7 +351,7 @@ def test_an_unreadable_source_is_refused_naming_it(published, tmp_path):
     the capabilities that override file permissions (setpriv), as any other user would."""
     source = _write(tmp_path / "locked.csv", [HEADER, *ROWS[:3]])
     source.chmod(0)
-    command = [sys.executable, "-m", "pipelines", "build", "--source", str(source),
+    command = [sys.executable, "-m", "fintech", "build", "--source", str(source),
                "--backend", warehouse_url(published[0])]
     if os.geteuid() == 0:
         if not shutil.which("setpriv"):

@@ -258,7 +258,7 @@ def test_a_file_changed_after_its_checks_is_refused(change, tmp_path):
 
     import ibis
 
-    from pipelines.contract import ContractViolation
+    from semantic.models.contract import ContractViolation
     from pipelines.load import confirm_unchanged, fingerprint, load_raw
     from semantic.models.staging import stg_fintech_data
 

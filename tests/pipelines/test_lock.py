@@ -29,7 +29,7 @@ def target_url(request, tmp_path):
 
 def _start_build(source, url) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "FINTECH_BACKEND"}
-    return subprocess.Popen([sys.executable, "-m", "pipelines", "build", "--source", str(source), "--backend", url],
+    return subprocess.Popen([sys.executable, "-m", "fintech", "build", "--source", str(source), "--backend", url],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
 

@@ -125,7 +125,7 @@ def test_each_storage_kind_keeps_its_promise(url, generate_csv, failing_csv, tmp
     for trial in range(trials):
         building = 1 - current
         delay = rng.uniform(0.2, 1.05) * seconds  # loading, the gate, the tables, the swap, just after
-        build = subprocess.Popen([sys.executable, "-m", "pipelines", "build", "--source", str(extracts[building]),
+        build = subprocess.Popen([sys.executable, "-m", "fintech", "build", "--source", str(extracts[building]),
                                   "--backend", url], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL, start_new_session=True)
         time.sleep(delay)

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from pipelines.build import build
-from pipelines.contract import ContractViolation
+from semantic.models.contract import ContractViolation
 from pipelines.target import TargetRefused
 from semantic.backends import DIRECTORY_MARK
 from tests.conftest import SAMPLE_CSV, build_warehouse, copy_published, run_fintech, warehouse_url

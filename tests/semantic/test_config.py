@@ -92,7 +92,7 @@ def test_a_memory_limit_at_or_above_the_floor_is_kept(text):
                                  "pyspark:///tmp/warehouse", "sqlite:///tmp/w.db", "datafusion:///tmp/warehouse"])
 def test_a_backend_without_its_driver_says_which_extra_installs_it(url, monkeypatch, capsys):
     """As in the lean `make serve` environment (DuckDB only): refused in words (exit 2), before any connection."""
-    from pipelines.cli import main
+    from fintech.cli import main
     from semantic import backends
 
     name = backends.backend_name(url).replace("postgresql", "postgres")

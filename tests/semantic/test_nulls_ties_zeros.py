@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 import semantic
-from semantic.models.registry import MODELS
+from semantic.tables import MODELS
 from tests import reference
 from tests.compare import assert_frames_close
 from tests.conftest import build_warehouse, read_tables, warehouse_url

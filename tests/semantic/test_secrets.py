@@ -166,7 +166,7 @@ def test_no_drawn_password_survives_masking_or_redaction(scheme, user, password,
 def test_the_command_refuses_each_url_in_process(monkeypatch, capsys, tmp_path):
     """Every corpus URL through each command's message paths (`--backend` and $FINTECH_BACKEND) in this
     process: quick, and every command sees every URL (the real processes, tests/pipelines/test_cli.py)."""
-    from pipelines.cli import main
+    from fintech.cli import main
     from tests.conftest import SAMPLE_CSV
 
     monkeypatch.setenv(config.DATA_DIR_ENV, str(tmp_path))  # whatever went wrong would be written here

@@ -193,7 +193,7 @@ def serve(url: str, port: int, basic_auth: bool = False, *, address: str = "127.
 
 def _serve(children: Children, url: str, port: int, basic_auth: bool, address: str,
            origins: tuple[str, ...]) -> int:
-    fintech = [sys.executable, "-m", "pipelines"]
+    fintech = [sys.executable, "-m", "fintech"]
     env = {**os.environ, config.BACKEND_ENV: url}
     try:
         if basic_auth:

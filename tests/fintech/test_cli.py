@@ -231,7 +231,7 @@ def _run(case: Case, place: Path) -> subprocess.CompletedProcess:
         # as run_fintech, by a user the permissions apply to
         full = {k: v for k, v in os.environ.items() if k != "FINTECH_BACKEND"} | env | {"HOME": str(place)}
         return subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                               sys.executable, "-m", "pipelines", *argv], capture_output=True, text=True,
+                               sys.executable, "-m", "fintech", *argv], capture_output=True, text=True,
                               env=full, timeout=120, cwd=ROOT)
     return run_fintech(*argv, env=env, timeout=120)
 

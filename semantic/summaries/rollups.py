@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from semantic.catalog import METRICS
-
-ROLLUP_DIMENSIONS = ("region", "risk_tolerance", "account_type")
+from semantic.catalog import METRICS, ROLLUP_DIMENSIONS
 
 
 def _sums(grain: str) -> dict:

@@ -221,7 +221,7 @@ def _generate(args) -> int:
 def _build(args) -> int:
     from expectations import GateFailure, ReportRefused
     from pipelines.build import BuildError, build
-    from pipelines.contract import ContractViolation
+    from semantic.models.contract import ContractViolation
     from pipelines.target import BuildBusy, TargetRefused
     from semantic.backends import CannotConnect, NotAWarehouse
 
@@ -282,7 +282,7 @@ def _validate(args) -> int:
 
 
 def _serve(args) -> int:
-    from pipelines.serve import serve
+    from dashboard.serve import serve
 
     return serve(_backend(args), args.port, basic_auth=args.basic_auth, address=args.address,
                  origins=tuple(args.allow_websocket_origin))
@@ -357,7 +357,7 @@ def _filters(texts: list[str]) -> dict[str, object]:
 def _parse_filter(text: str) -> tuple[str, object]:
     """`region=North,West` -> a list of values; `age=30..44` -> an inclusive range (either end may be empty).
 
-    Numbers are read as the data contract writes them (pipelines.contract.NUMBER); every value is then
+    Numbers are read as the data contract writes them (semantic.models.contract.NUMBER); every value is then
     checked by the layer (semantic/request.py)."""
     from semantic.catalog import DIMENSIONS
 
@@ -374,7 +374,7 @@ def _parse_filter(text: str) -> tuple[str, object]:
 
 
 def _filter_number(name: str, text: str) -> int | float:
-    from pipelines.contract import NUMBER
+    from semantic.models.contract import NUMBER
 
     if not re.fullmatch(NUMBER, text):
         raise Refused(f"--where {name}: {name} takes numbers written as 30, -12.5 or 2e5, got {text!r}")
