@@ -25,11 +25,11 @@ from great_expectations.core import ExpectationSuiteValidationResult, Expectatio
 from expectations import REPORT_KIND, GateFailure, ReportRefused, claim_reports_dir
 from expectations.docs_assets import make_offline
 from expectations.suites import SUITES, Suite, Tables, Target
+from semantic.models.contract import MAX_EXAMPLES
 from semantic import backends
 
 __all__ = ["GateFailure", "ReportRefused", "report", "run_suite", "write_results"]
 
-MAX_EXAMPLES = 5
 
 # Column-map expectations: (table, expectation) -> true on an unexpected row. Nulls are not unexpected
 # (as in GX) except for not-null itself.

@@ -22,6 +22,8 @@ from semantic.models.raw import (
     ACCOUNT_TYPES,
     DROPPED_IN_STAGING,
     LOAN_STATUSES,
+    MAX_OBSERVATIONS,
+    MIN_OBSERVATIONS,
     MONEY_COLUMNS,
     MONEY_LIMIT,
     OPTIONAL_COLUMNS,
@@ -140,7 +142,7 @@ STAGING = Suite("staging", [
     Target("stg_activity_lists", [
         *[e for rule in staged_rules() for e in _in_set(rule.name, [True])],
         *_in_set("negative_repayments", [0]),
-        _between("observations", 3, 24),
+        _between("observations", MIN_OBSERVATIONS, MAX_OBSERVATIONS),
     ], view=_activity_lists, reads=("stg_fintech_data",), needs="array filter"),
 ])
 

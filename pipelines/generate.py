@@ -28,7 +28,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from semantic.models.raw import ACCOUNT_TYPES, LOAN_STATUSES, RAW_COLUMN_NAMES, RISK_TOLERANCES
+from semantic.models.raw import (
+    ACCOUNT_TYPES,
+    LOAN_STATUSES,
+    MAX_OBSERVATIONS,
+    MIN_OBSERVATIONS,
+    RAW_COLUMN_NAMES,
+    RISK_TOLERANCES,
+)
 
 CHUNK_ROWS = 50_000
 MAX_ROWS = 1_000_000_000  # account ids stay 10 digits; a larger file is a mistake (about 1 TB)
@@ -36,7 +43,7 @@ MAX_ACCOUNTS_PER_CUSTOMER = 100.0
 FIRST_ACCOUNT_ID = 100_001
 # Activity is dated relative to this fixed day, never to today.
 REFERENCE_DATE = date(2024, 12, 31)
-MONTHS_OF_ACTIVITY = 24
+MONTHS_OF_ACTIVITY = MAX_OBSERVATIONS  # the month-ends an account can have (its newest lists are full)
 
 DESCRIPTIONS = (
     "Card payment at grocery store", "Salary deposit", "Online shopping purchase",
@@ -211,8 +218,8 @@ def _addresses(rng: np.random.Generator, n: int) -> pa.Array:
 
 
 def _activity(rng, rows, yearly_net_flow, deposits, loan_amount, loan_term, approved) -> dict[str, pa.Array]:
-    """The three list columns: the last k month-ends (3 <= k <= 24) and one amount per month."""
-    lengths = rng.integers(3, MONTHS_OF_ACTIVITY + 1, rows)
+    """The three list columns: the last k month-ends (the contract's 3 <= k <= 24) and one amount per month."""
+    lengths = rng.integers(MIN_OBSERVATIONS, MAX_OBSERVATIONS + 1, rows)
     total = int(lengths.sum())
     row_of = np.repeat(np.arange(rows), lengths)
     starts = np.repeat(np.cumsum(lengths) - lengths, lengths)

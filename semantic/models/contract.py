@@ -34,7 +34,7 @@ from semantic.models.raw import (
 )
 from semantic.models.staging import is_list_literal, list_text, typed
 
-MAX_EXAMPLES = 5
+MAX_EXAMPLES = 5  # offending rows shown in a refusal, by the loader's rules and the gate's expectations alike
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-MAX_OBSERVATIONS = 24  # the contract's upper bound on a list's length (data-contract.md)
+from semantic.models.raw import MAX_OBSERVATIONS
 
 
 def positions() -> ir.Table:

@@ -93,6 +93,8 @@ MONEY_COLUMNS = tuple(f"Account Activity.{name}" for name in (
       "Time Series Data.transactions", "Time Series Data.repayments")
 EARLIEST_DATE = date(1970, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
+# Every account's activity lists hold this many month-end observations (data-contract.md).
+MIN_OBSERVATIONS, MAX_OBSERVATIONS = 3, 24
 
 # Domains the contract fixes exactly (the generator draws from them; checks use them).
 RISK_TOLERANCES = ("Low", "Medium", "High")
