@@ -1,11 +1,10 @@
 """Running the suites: each GX expectation evaluated in the database through Ibis, reported by GX.
 
-GX's own SQL path cannot validate DuckDB (shared/STACK.md) and its pandas path
-needs the table in memory, so the expectations of `expectations.suites` are
-translated here into Ibis aggregates: all row-level expectations of a target
-are counted in one scan, uniqueness by a group-by, and only a failing
-expectation is queried again for up to 5 example values. The outcome is a GX
-`ExpectationSuiteValidationResult`, from which GX renders the Data Docs.
+Each expectation of `expectations.suites` is counted by its type's evaluator
+(`expectations.evaluators`: one aggregate scan per target, a group-by for
+uniqueness, examples only for a failure). The outcome is a GX
+`ExpectationSuiteValidationResult`, from which GX renders the Data Docs; the
+`Gate` runs each suite during a build as soon as its tables exist.
 """
 
 from __future__ import annotations
@@ -19,40 +18,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import ibis
-import ibis.expr.types as ir
 from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
 
 from expectations import REPORT_KIND, GateFailure, ReportRefused, claim_reports_dir
 from expectations.docs_assets import make_offline
-from expectations.suites import SUITES, Suite, Tables, Target
-from semantic.models.contract import MAX_EXAMPLES
+from expectations.evaluators import columns_of, outcomes
+from expectations.suites import SUITES, Suite, Tables
 from semantic import backends
 
 __all__ = ["GateFailure", "ReportRefused", "report", "run_suite", "write_results"]
-
-
-# Column-map expectations: (table, expectation) -> true on an unexpected row. Nulls are not unexpected
-# (as in GX) except for not-null itself.
-_ROW_RULES = {
-    "expect_column_values_to_not_be_null": lambda t, e: t[e.column].isnull(),
-    "expect_column_values_to_be_in_set": lambda t, e: t[e.column].notnull() & ~t[e.column].isin(list(e.value_set)),
-    "expect_column_values_to_be_between": lambda t, e: t[e.column].notnull() & _outside(t[e.column], e),
-}
-
-
-def _outside(column: ir.Column, e) -> ir.BooleanValue:
-    checks = []
-    if e.min_value is not None:
-        checks.append(column <= e.min_value if e.strict_min else column < e.min_value)
-    if e.max_value is not None:
-        checks.append(column >= e.max_value if e.strict_max else column > e.max_value)
-    return ibis.or_(*checks) if checks else ibis.literal(False)
-
-
-def _columns_of(e) -> list[str]:
-    if getattr(e, "column_list", None):
-        return list(e.column_list)
-    return [e.column] if getattr(e, "column", None) else []
 
 
 @dataclass
@@ -88,7 +62,7 @@ class SuiteRun:
     failures: list[Failure]
     seconds: float
     by_target: dict[str, ExpectationSuiteValidationResult]  # the same results, one per table: one Data Docs page each
-    not_evaluated: list[str]  # targets whose view needs an operation the backend lacks, and why
+    not_evaluated: list[str]  # targets whose view requires an operation the backend lacks, and why
 
     @property
     def blocking(self) -> list[Failure]:
@@ -99,19 +73,19 @@ def run_suite(suite: Suite, tables: Tables) -> SuiteRun:
     start = time.perf_counter()
     results, failures, by_target, not_evaluated = [], [], {}, []
     for target in suite.targets:
-        lacking = target.needs and backends.lacks(ibis.get_backend(tables[(target.reads or (target.name,))[0]]),
-                                                  target.needs)
+        lacking = target.requires_operation and backends.lacks(
+            ibis.get_backend(tables[target.source_tables[0]]), target.requires_operation)
         if lacking:
             not_evaluated.append(f"{target.name} ({lacking})")
             continue
         target_results = []
-        for expectation, outcome in _run_target(target, tables):
+        for expectation, outcome in outcomes(target.table(tables), target.expectations):
             target_results.append(ExpectationValidationResult(
                 success=outcome["success"], expectation_config=expectation.configuration, result=outcome["result"]))
             if not outcome["success"]:
                 r = outcome["result"]
                 failures.append(Failure(
-                    suite.name, target.name, expectation.expectation_type, ", ".join(_columns_of(expectation)),
+                    suite.name, target.name, expectation.expectation_type, ", ".join(columns_of(expectation)),
                     r.get("unexpected_count"), r.get("element_count"), r.get("partial_unexpected_list", []),
                     r.get("observed_value"), _severity(expectation)))
         results += target_results
@@ -139,89 +113,6 @@ def _suite_result(suite: str, results: list, failures: list[Failure], table: str
 
 def _severity(expectation) -> str:
     return str(getattr(expectation.severity, "value", expectation.severity) or "critical").lower()
-
-
-def _run_target(target: Target, tables: Tables):
-    table = target.table(tables)
-    row_expectations = [e for e in target.expectations if e.expectation_type in _ROW_RULES]
-    counts = {}
-    if row_expectations or any(e.expectation_type.startswith("expect_column_m") for e in target.expectations):
-        counts = _one_scan(table, target.expectations)
-    for e in target.expectations:
-        kind = e.expectation_type
-        if kind in _ROW_RULES:
-            yield e, _row_outcome(table, e, counts)
-        elif kind in {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}:
-            yield e, _uniqueness(table, e, counts)
-        elif kind == "expect_table_row_count_to_equal":
-            observed = counts.get("_rows", table.count().execute())
-            yield e, {"success": observed == e.value, "result": {"observed_value": observed}}
-        elif kind in {"expect_column_min_to_be_between", "expect_column_max_to_be_between"}:
-            observed = counts[f"{kind}:{e.column}"]
-            ok = observed is not None and (e.min_value is None or observed >= e.min_value) and (
-                e.max_value is None or observed <= e.max_value)
-            yield e, {"success": bool(ok), "result": {"observed_value": observed}}
-        elif kind == "expect_table_columns_to_match_ordered_list":
-            yield e, {"success": list(table.columns) == list(e.column_list),
-                      "result": {"observed_value": list(table.columns)}}
-        elif kind == "expect_table_columns_to_match_set":
-            ok = set(table.columns) == set(e.column_set) if e.exact_match else set(e.column_set) <= set(table.columns)
-            yield e, {"success": ok, "result": {"observed_value": sorted(table.columns)}}
-        elif kind == "expect_column_values_to_be_of_type":
-            observed = str(table.schema()[e.column].copy(nullable=True)) if e.column in table.columns else None
-            yield e, {"success": observed == e.type_, "result": {"observed_value": observed}}
-        else:
-            raise NotImplementedError(f"{kind} has no database translation in expectations/gate.py")
-
-
-def _one_scan(table: ir.Table, expectations: list) -> dict:
-    """Every row-level count, min and max of a target in one aggregate query."""
-    measures = {"_rows": table.count()}
-    for i, e in enumerate(expectations):
-        if e.expectation_type in _ROW_RULES:
-            measures[f"_unexpected_{i}"] = table.count(where=_ROW_RULES[e.expectation_type](table, e))
-        elif e.expectation_type == "expect_column_min_to_be_between":
-            measures[f"{e.expectation_type}:{e.column}"] = table[e.column].min()
-        elif e.expectation_type == "expect_column_max_to_be_between":
-            measures[f"{e.expectation_type}:{e.column}"] = table[e.column].max()
-    row = table.aggregate(**measures).to_pyarrow().to_pylist()[0]
-    return {**row, **{id(e): row.get(f"_unexpected_{i}") or 0 for i, e in enumerate(expectations)}}
-
-
-def _row_outcome(table: ir.Table, e, counts: dict) -> dict:
-    unexpected, rows = counts[id(e)], counts["_rows"]
-    examples = []
-    if unexpected:
-        columns = _columns_of(e)
-        offending = table.filter(_ROW_RULES[e.expectation_type](table, e).fill_null(False)).select(*columns)
-        found = offending.limit(MAX_EXAMPLES).to_pyarrow().to_pylist()
-        examples = [_plain(r[columns[0]]) if len(columns) == 1 else {c: _plain(r[c]) for c in columns} for r in found]
-    return {"success": unexpected == 0, "result": {
-        "element_count": rows, "unexpected_count": unexpected,
-        "unexpected_percent": 100.0 * unexpected / rows if rows else 0.0,
-        "partial_unexpected_list": examples, "missing_count": 0}}
-
-
-def _uniqueness(table: ir.Table, e, counts: dict) -> dict:
-    columns = _columns_of(e)
-    present = table.filter(ibis.and_(*[table[c].notnull() for c in columns]))
-    groups = present.group_by(columns).aggregate(_n=present.count())
-    repeated = groups.filter(groups._n > 1)
-    unexpected = int(repeated.aggregate(rows=repeated._n.sum()).to_pyarrow().to_pylist()[0]["rows"] or 0)
-    rows = counts.get("_rows") or int(table.count().execute())
-    examples = []
-    if unexpected:
-        found = repeated.select(*columns).limit(MAX_EXAMPLES).to_pyarrow().to_pylist()
-        examples = [_plain(r[columns[0]]) if len(columns) == 1 else {c: _plain(r[c]) for c in columns} for r in found]
-    return {"success": unexpected == 0, "result": {
-        "element_count": rows, "unexpected_count": unexpected,
-        "unexpected_percent": 100.0 * unexpected / rows if rows else 0.0,
-        "partial_unexpected_list": examples, "missing_count": 0}}
-
-
-def _plain(value):
-    """JSON-friendly example values (dates as ISO text)."""
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 # ---- reports -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import great_expectations as gx
 import ibis
 import ibis.expr.types as ir
 
+from expectations.evaluators import refuse_unknown
 from semantic.models.contract import staged_rules
 from semantic.models.core import ACCOUNT_ATTRIBUTES, CUSTOMER_ATTRIBUTES, SNAPSHOT_MEASURES
 from semantic.models.raw import (
@@ -39,11 +40,28 @@ Tables = Mapping[str, ir.Table]
 
 @dataclass(frozen=True)
 class Target:
+    """A table, or a check view over tables, and the expectations it must meet (each type one the gate
+    can count: expectations.evaluators refuses any other here, when the suite is defined)."""
+
     name: str  # the table, or the check view's name
     expectations: list
     view: Callable[[Tables], ir.Table] | None = None  # a check view over the tables; None: the table itself
-    reads: tuple[str, ...] = field(default=())  # the tables a view reads
-    needs: str | None = None  # an operation some backends lack (semantic.backends.LACKING): not evaluated there
+    view_reads: tuple[str, ...] = field(default=())  # the tables the check view reads
+    # an operation the check view uses that some backends lack (semantic.backends.lacks): not evaluated there
+    requires_operation: str | None = None
+
+    def __post_init__(self):
+        refuse_unknown(self.expectations)
+
+    @property
+    def source_tables(self) -> tuple[str, ...]:
+        """The tables this target is computed from: the view's, or the table itself."""
+        return self.view_reads or (self.name,)
+
+    @property
+    def needs(self) -> str | None:
+        """Read-only alias of `requires_operation`, for pipelines/load.py until it reads the new name."""
+        return self.requires_operation
 
     def table(self, tables: Tables) -> ir.Table:
         return self.view(tables) if self.view else tables[self.name]
@@ -56,7 +74,8 @@ class Suite:
 
     @property
     def tables(self) -> set[str]:
-        return {t for target in self.targets for t in (target.reads or (target.name,))}
+        """Every table the suite reads: it runs once they all exist."""
+        return {t for target in self.targets for t in target.source_tables}
 
 
 def _between(column: str, low=None, high=None, strict_low: bool = False,
@@ -143,7 +162,8 @@ STAGING = Suite("staging", [
         *[e for rule in staged_rules() for e in _in_set(rule.name, [True])],
         *_in_set("negative_repayments", [0]),
         _between("observations", MIN_OBSERVATIONS, MAX_OBSERVATIONS),
-    ], view=_activity_lists, reads=("stg_fintech_data",), needs="array filter"),
+    ], view=_activity_lists, view_reads=("stg_fintech_data",),
+       requires_operation="array filter"),
 ])
 
 
@@ -194,10 +214,10 @@ CORE = Suite("core", [
     Target("snapshot_keys_in_dimensions", [
         *_in_set("customer_in_dim_customer", [True]),
         *_in_set("account_in_dim_account", [True]),
-    ], view=_fact_keys, reads=("fct_customer_account_snapshot", "dim_customer", "dim_account")),
+    ], view=_fact_keys, view_reads=("fct_customer_account_snapshot", "dim_customer", "dim_account")),
     Target("activity_accounts_in_dim_account", [
         *_in_set("account_in_dim_account", [True]),
-    ], view=_activity_accounts, reads=("fct_account_activity", "dim_account")),
+    ], view=_activity_accounts, view_reads=("fct_account_activity", "dim_account")),
 ])
 
 
@@ -261,7 +281,7 @@ KPI = Suite("kpi", [
         _between("decile_balance_gap", 0, 1e-9),
         *_in_set("risk_tier_accounts_minus_accounts", [0]),
     ], view=_kpi_totals,
-       reads=("int_customer_account_metrics", "kpi_balance_deciles", "kpi_portfolio_by_risk_tolerance")),
+       view_reads=("int_customer_account_metrics", "kpi_balance_deciles", "kpi_portfolio_by_risk_tolerance")),
     Target("kpi_portfolio_by_risk_tolerance", [
         *_in_set("risk_tolerance", RISK_TOLERANCES),
         _between("weighted_avg_interest_rate", 0, 1),
@@ -279,11 +299,11 @@ KPI = Suite("kpi", [
         E.ExpectColumnValuesToNotBeNull(column="starts_at_0"),
         E.ExpectColumnValuesToBeInSet(column="ends_at_1", value_set=[True]),
         E.ExpectColumnValuesToNotBeNull(column="ends_at_1"),
-    ], view=_lorenz_ends, reads=("kpi_lorenz_curve",)),
+    ], view=_lorenz_ends, view_reads=("kpi_lorenz_curve",)),
     Target("kpi_lorenz_curve_is_monotone", [
         _between("population_step", 0, strict_low=True),
         _between("balance_step", 0),
-    ], view=_lorenz_steps, reads=("kpi_lorenz_curve",)),
+    ], view=_lorenz_steps, view_reads=("kpi_lorenz_curve",)),
 ])
 
 SUITES = [RAW, STAGING, CORE, KPI]
