@@ -16,24 +16,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+from dashboard import data
+from dashboard.queries import headline
 from dashboard.server import panel_serve_command
-from tests.dashboard.sessions import RENDERED
+from tests.dashboard.sessions import CARD_SHOWS, RENDERED
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
 FIRST_RENDERS = 5  # page loads by new visitors; the median is reported
-
-CARD_IS = """([key, text]) => {
-    const find = (root) => {
-        const hit = root.querySelector(`[data-kpi=${key}] .kpi-value`); if (hit) return hit;
-        for (const el of root.querySelectorAll('*')) {
-            if (el.shadowRoot) { const f = find(el.shadowRoot); if (f) return f; }
-        }
-        return null;
-    };
-    const el = find(document); return el && el.textContent.trim() === text;
-}"""
-
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -50,9 +40,13 @@ def measure(warehouse: Path, data_dir: Path, out: Path, changes: int = 20) -> di
     url = f"duckdb://{warehouse}"
     sl = semantic.connect(url)
     regions = sl.dimension_values("region")
-    expected = {r: format_value(sl.query(["total_balance"], where={"region": [r]}).total_balance[0], "money")
-                for r in regions}
-    unfiltered = format_value(sl.query(["total_balance"]).total_balance[0], "money")
+
+    def total(where: dict) -> str:
+        """The total balance card of a view: the page's own headline question, asked of the layer directly."""
+        return format_value(headline(data.where_of(where)).asked_of(sl).total_balance[0], "money")
+
+    expected = {r: total({"region": [r]}) for r in regions}
+    unfiltered = total({})
     sl.close()
 
     port = _free_port()
@@ -71,7 +65,7 @@ def measure(warehouse: Path, data_dir: Path, out: Path, changes: int = 20) -> di
                 page = context.new_page()
                 start = time.perf_counter()
                 page.goto(app)
-                page.wait_for_function(CARD_IS, arg=["total_balance", unfiltered], timeout=60_000)
+                page.wait_for_function(CARD_SHOWS, arg=["total_balance", unfiltered], timeout=60_000)
                 page.wait_for_function(RENDERED, arg="", timeout=60_000)
                 first_renders.append(time.perf_counter() - start)
                 if len(first_renders) < FIRST_RENDERS:
@@ -85,7 +79,7 @@ def measure(warehouse: Path, data_dir: Path, out: Path, changes: int = 20) -> di
                 if i % 2:  # every other change: clear, back to the whole portfolio
                     start = time.perf_counter()
                     page.get_by_role("button", name="Clear filters").click()
-                    page.wait_for_function(CARD_IS, arg=["total_balance", unfiltered], timeout=60_000)
+                    page.wait_for_function(CARD_SHOWS, arg=["total_balance", unfiltered], timeout=60_000)
                     page.wait_for_function(RENDERED, arg="", timeout=60_000)
                 else:
                     box.click()
@@ -93,7 +87,7 @@ def measure(warehouse: Path, data_dir: Path, out: Path, changes: int = 20) -> di
                     choice = box.locator(".choices__list--dropdown .choices__item--choice", has_text=region).first
                     start = time.perf_counter()
                     choice.click()
-                    page.wait_for_function(CARD_IS, arg=["total_balance", expected[region]], timeout=60_000)
+                    page.wait_for_function(CARD_SHOWS, arg=["total_balance", expected[region]], timeout=60_000)
                     page.wait_for_function(RENDERED, arg=f"region={region}", timeout=60_000)
                 timings.append(time.perf_counter() - start)
                 if i % 2 == 0 and i // 2 < len(regions):  # a region asked for the first time: nothing cached

@@ -1,6 +1,7 @@
 """The query set of one dashboard filter change: through the semantic layer, and as hand-written DuckDB SQL.
 
-Both sides compute the same numbers on the same warehouse in the same run
+The set is the dashboard's own (dashboard/queries.py, `filter_change`), not a
+copy. Both sides compute the same numbers on the same warehouse in the same run
 (checked equal before timing). A run is a sequence of distinct filter changes
 (`FILTER_CHANGES`, each two of the five regions, about 40% of the accounts),
 so no change finds its own answers cached; the figure is the median change.
@@ -14,9 +15,11 @@ import time
 
 import numpy as np
 
-from dashboard.data import HEADLINE_METRICS
+from dashboard import data
+from dashboard.queries import filter_change
+from pipelines.generate import REGIONS as GENERATED_REGIONS
 
-REGIONS = ("Central", "East", "North", "South", "West")
+REGIONS = tuple(sorted(GENERATED_REGIONS))  # the bench's warehouses are generated: the generator's regions
 FILTER_CHANGES = [{"region": list(pair)} for pair in itertools.combinations(REGIONS, 2)]
 T = "int_customer_account_metrics"
 
@@ -31,33 +34,14 @@ def _without(where: dict, dimension: str) -> dict:
 
 
 def layer_queries(sl, where: dict) -> list:
-    """What the dashboard asks for one filter change (dashboard/data.py and the sections), in its order."""
-    return [
-        sl.query(list(HEADLINE_METRICS), where=where),
-        sl.query(["net_contributions"], by=["account_type"], where=_without(where, "account_type")),
-        sl.query(["net_contributions"], by=["region"], where=_without(where, "region")),
-        sl.query(["total_balance", "accounts"], by=["risk_tolerance"]),
-        sl.query(["transaction_volume", "repayment_volume"], by=["activity_date"], where=where),
-        sl.deciles(where=where),
-        sl.lorenz(where=where),
-    ]
+    """What the dashboard asks for one filter change (dashboard/queries.py), in its order, asked of `sl` itself."""
+    return [question.asked_of(sl) for question in filter_change(data.where_of(where))]
 
 
 def dashboard_queries(where: dict) -> list:
     """The same set through dashboard/data.py, as the served dashboard runs it: its answers are cached by
     filter values, so a change re-asks only what depends on the filters that changed."""
-    from dashboard import data
-
-    chosen = data.where_of(where)
-    return [
-        data.headline(chosen),
-        data.query(("net_contributions",), ("account_type",), data.where_of(_without(where, "account_type"))),
-        data.query(("net_contributions",), ("region",), data.where_of(_without(where, "region"))),
-        data.query(("total_balance", "accounts"), ("risk_tolerance",)),
-        data.query(("transaction_volume", "repayment_volume"), ("activity_date",), chosen),
-        data.deciles(chosen),
-        data.lorenz(chosen),
-    ]
+    return [question.answer() for question in filter_change(data.where_of(where))]
 
 
 def _ranked_summary_sql(where: str) -> str:
@@ -114,7 +98,6 @@ def hand_written_queries(con, where: dict) -> list:
 def assert_same_numbers(ours: list, theirs: list) -> None:
     """Each answer's numbers, sorted per column: the comparison means nothing unless they agree."""
     for a, b in zip(ours, theirs, strict=True):
-        a = a.to_frame().T if hasattr(a, "to_frame") else a  # the headline is one row (a Series)
         a = np.sort(a.select_dtypes("number").to_numpy(float), axis=0)
         b = np.sort(b.select_dtypes("number").to_numpy(float), axis=0)
         np.testing.assert_allclose(a, b, rtol=1e-9)

@@ -18,11 +18,6 @@ import semantic
 from semantic import backends, config
 from semantic.catalog import DIMENSIONS
 
-# The cards and the banner: asked as one query, so the sections share one result per filter.
-HEADLINE_METRICS = ("accounts", "total_balance", "avg_balance", "credit_exposure", "approved_credit_exposure",
-                    "pending_credit_exposure", "rejected_credit_exposure", "balance_weighted_rate",
-                    "net_contributions", "avg_net_contribution", "top_10_share", "top_10_balance", "gini")
-
 _lock = threading.RLock()
 # A published warehouse as one version of it: (url, semantic.backends.version(url)).
 Warehouse = tuple[str, object]
@@ -30,7 +25,10 @@ _layers: dict[Warehouse, semantic.SemanticLayer] = {}
 _newest: dict[str, Warehouse] = {}
 _pinned: dict[str, Warehouse] = {}  # session id -> the version its page reads
 
-# A filter selection as plain, hashable values: ((dimension, (value, ...)), ...), sorted.
+# A filter selection as plain, hashable values: ((dimension, (value, ...)), ...), sorted; a cache key. Not the
+# layer's parsed form (semantic.request.Where), where a tuple is a range: here a category's values are a tuple
+# too (a list is not hashable), and only the time dimension's tuple is a range (of ISO dates), so it is read
+# into the layer's form by layer_filters.
 Where = tuple[tuple[str, tuple], ...]
 
 
@@ -38,7 +36,7 @@ def where_of(selection: dict[str, list]) -> Where:
     return tuple(sorted((dim, tuple(values)) for dim, values in selection.items() if values))
 
 
-def _as_filters(where: Where) -> dict[str, list | tuple]:
+def layer_filters(where: Where) -> dict[str, list | tuple]:
     """The layer's form of a filter selection: a list of values, or for a time dimension a range (a tuple)."""
     return {dimension: values if DIMENSIONS[dimension].kind == "time" else list(values) for dimension, values in where}
 
@@ -106,17 +104,17 @@ def _ask(warehouse: Warehouse, method: str, *args, **kwargs) -> pd.DataFrame:
 # Answers are cached by warehouse version and plain filter values: sessions reading one version share them.
 @functools.lru_cache(maxsize=512)
 def _query(warehouse: Warehouse, metrics: tuple[str, ...], by: tuple[str, ...], where: Where, time_grain: str):
-    return _ask(warehouse, "query", list(metrics), by=list(by), where=_as_filters(where), time_grain=time_grain)
+    return _ask(warehouse, "query", list(metrics), by=list(by), where=layer_filters(where), time_grain=time_grain)
 
 
 @functools.lru_cache(maxsize=128)
 def _deciles(warehouse: Warehouse, where: Where) -> pd.DataFrame:
-    return _ask(warehouse, "deciles", where=_as_filters(where))
+    return _ask(warehouse, "deciles", where=layer_filters(where))
 
 
 @functools.lru_cache(maxsize=128)
 def _lorenz(warehouse: Warehouse, where: Where) -> pd.DataFrame:
-    return _ask(warehouse, "lorenz", where=_as_filters(where))
+    return _ask(warehouse, "lorenz", where=layer_filters(where))
 
 
 @functools.lru_cache(maxsize=16)
@@ -144,11 +142,6 @@ def query(metrics: tuple[str, ...], by: tuple[str, ...] = (), where: Where = (),
     return _query(_warehouse(), metrics, by, where, time_grain)
 
 
-def headline(where: Where = ()) -> pd.Series:
-    """The headline numbers of the filtered portfolio (one row): overview cards, concentration cards, banner."""
-    return query(HEADLINE_METRICS, where=where).iloc[0]
-
-
 def deciles(where: Where = ()) -> pd.DataFrame:
     return _deciles(_warehouse(), where)
 
@@ -167,7 +160,7 @@ def metric_sql(metric: str) -> str:
 
 def accounts(where: Where = ()) -> pd.DataFrame:
     """Account-level rows for the CSV export: not cached (large, and asked for rarely)."""
-    return _ask(_warehouse(), "accounts", where=_as_filters(where))
+    return _ask(_warehouse(), "accounts", where=layer_filters(where))
 
 
 def backend_label() -> str:

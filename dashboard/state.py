@@ -9,6 +9,7 @@ from datetime import date
 from urllib.parse import parse_qs, urlencode
 
 from semantic.catalog import DIMENSIONS
+from semantic.query import filters_nothing
 
 
 @dataclass(frozen=True)
@@ -101,12 +102,13 @@ def _year_month(text: str, blank: tuple[int, int]) -> tuple[int, int] | None:
 
 
 def effective(selection: dict[str, list], options: dict[str, list]) -> dict[str, list]:
-    """Empty, or every option chosen, means no filter: drop those."""
-    return {d: list(v) for d, v in selection.items() if v and set(v) != set(options.get(d, []))}
+    """Drop what filters nothing: what the layer says does (empty, or every fixed value of the dimension), and
+    every option the page offers chosen (the options are the warehouse's values: a region has no fixed ones)."""
+    return {d: list(v) for d, v in selection.items()
+            if not filters_nothing(d, list(v)) and set(v) != set(options.get(d, []))}
 
 
 def active_summary(selection: dict[str, list], options: dict[str, list]) -> str:
     """`Region: North, West; Product type: savings`, or '' when no filter is active."""
     active = effective(selection, options)
-    labels = {f.dimension: f.label for f in FILTERS}
-    return "; ".join(f"{labels[d]}: {', '.join(map(str, v))}" for d, v in active.items())
+    return "; ".join(f"{label_of(d)}: {', '.join(map(str, v))}" for d, v in active.items())

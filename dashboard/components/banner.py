@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import panel as pn
 
-from dashboard import data
+from dashboard import data, queries
 from dashboard.components.common import NO_MATCH
+
+if TYPE_CHECKING:
+    from dashboard.page import Page
 from semantic.formats import format_value, gini_band
 
 # Within this share of the average balance, either way, an average net contribution is "about flat" (the spec).
@@ -20,7 +25,7 @@ def trend(avg_net_contribution: float, avg_balance: float) -> str:
 
 
 def banner_text(where: data.Where) -> str:
-    headline = data.headline(where)
+    headline = queries.headline_row(where)
     if not headline.accounts:
         return f"**{NO_MATCH}.** Clear or widen the filters to see the portfolio."
     direction = trend(headline.avg_net_contribution, headline.avg_balance)
@@ -36,3 +41,7 @@ def banner_text(where: data.Where) -> str:
 
 def banner(where: data.Where) -> pn.pane.Markdown:
     return pn.pane.Markdown(banner_text(where), css_classes=["banner"], sizing_mode="stretch_width")
+
+
+def parts(page: Page) -> list:
+    return [page.bound(banner)]

@@ -4,12 +4,16 @@ the connected backend shown when a row is expanded."""
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import panel as pn
 
 from dashboard import data
 from semantic.catalog import METRICS
+
+if TYPE_CHECKING:
+    from dashboard.page import Page
 
 TITLES = {"metric": "Metric", "description": "Definition"}
 
@@ -65,3 +69,7 @@ def catalog_section() -> pn.viewable.Viewable:
         pn.pane.HTML('<span class="catalog-hint">Each metric with its format and grain. Expand a row (&#9654;) '
                      "for the SQL it compiles to on this backend.</span>", margin=(0, 10)),
         table, sizing_mode="stretch_width")
+
+
+def parts(_page: Page) -> list:
+    return [catalog_section()]

@@ -27,7 +27,8 @@ from bokeh.plotting import figure
 from semantic.formats import format_value, short_money
 
 GAIN, LOSS = "#2e7d4f", "#c0392b"  # net inflows and net outflows
-HIGHLIGHT, GREY = "#2f6fb0", "#c8ccd4"  # a chosen category, and the others
+BLUE = "#2f6fb0"  # the page's own colour: a chosen category, the transactions line, the Lorenz area
+HIGHLIGHT, GREY = BLUE, "#c8ccd4"  # a chosen category, and the others
 DIMMED = {GAIN: "#a9cdb8", LOSS: "#e6aaa3", HIGHLIGHT: GREY}  # the lighter twin of each colour
 AXIS_FORMATS = {"money": "$0,0", "integer": "0,0", "percent": "0%"}
 LABEL_COLOR = {False: "#1f2328", True: "#e0e0e0"}  # value labels sit beside the bars, in the text colour
@@ -115,7 +116,7 @@ def signed_colors(values: Sequence[float], chosen: Sequence[bool] | None = None)
 class ActivityChart:
     """Two monthly series on one time axis (net transactions and repayments), with the y range of their data."""
 
-    SERIES = (("transaction_volume", "Net transactions", "#2f6fb0"), ("repayment_volume", "Repayments", "#e08a1e"))
+    SERIES = (("transaction_volume", "Net transactions", BLUE), ("repayment_volume", "Repayments", "#e08a1e"))
 
     def __init__(self, name: str, title: str, dark: bool = False, height: int = 300):
         self.source = ColumnDataSource(data=self._columns([], {}))
@@ -154,9 +155,9 @@ class LorenzChart:
         self.source = ColumnDataSource(data={"population_share": [], "balance_share": []})
         self.plot = _figure(name, title, height, x_range=Range1d(0, 1), y_range=Range1d(0, 1.02))
         for axis in (self.plot.xaxis, self.plot.yaxis):
-            axis.formatter = NumeralTickFormatter(format="0%")
+            axis.formatter = NumeralTickFormatter(format=AXIS_FORMATS["percent"])
         self.plot.xaxis.axis_label, self.plot.yaxis.axis_label = "Share of accounts", "Share of balances"
-        self.plot.varea(x="population_share", y1=0, y2="balance_share", fill_color="#2f6fb0", fill_alpha=0.4,
+        self.plot.varea(x="population_share", y1=0, y2="balance_share", fill_color=BLUE, fill_alpha=0.4,
                         legend_label="Actual distribution", source=self.source)
         self.plot.line(x=[0, 1], y=[0, 1], line_dash="dashed", color=LABEL_COLOR[dark],
                        legend_label="Perfect equality")

@@ -1,4 +1,4 @@
-"""Pieces every section uses: KPI cards (with their SQL), empty states, CSV downloads."""
+"""Pieces every section uses: KPI cards (with their SQL), empty states, CSV downloads, rows of charts, lazy cards."""
 
 from __future__ import annotations
 
@@ -75,13 +75,19 @@ def csv_download(frame_fn, filename: str, label: str) -> pn.widgets.FileDownload
 
 
 def lazy_card(title: str, build) -> pn.Card:
-    """A collapsed card whose content is built when it is first opened: a closed card costs no query."""
+    """A collapsed card whose content (`build()`: a list of panes) is made when it is first opened: a closed card
+    costs no query."""
     card = pn.Card(title=title, collapsed=True, sizing_mode="stretch_width")
 
     def fill(event):
         if not event.new and not card.objects:
-            card.append(build())
+            card.extend(build())
 
     card.param.watch(fill, "collapsed")
     return card
 
+
+
+def side_by_side(*panes) -> pn.FlexBox:
+    """Charts in a row that wraps: one above the other on a narrow screen."""
+    return pn.FlexBox(*panes, flex_wrap="wrap", gap="12px", sizing_mode="stretch_width")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import panel as pn
 
-from dashboard import data
+from dashboard import data, queries
 from dashboard.components.common import cards, empty_state, metric_card
+
+if TYPE_CHECKING:
+    from dashboard.page import Page
 
 OVERVIEW_CARDS = (
     ("accounts", "Total accounts"),
@@ -26,9 +31,13 @@ CARD_PARTS = {
 
 
 def overview(where: data.Where) -> pn.viewable.Viewable:
-    row = data.headline(where)
+    row = queries.headline_row(where)
     if not row.accounts:
         return empty_state()
     return cards([metric_card(metric, title, row[metric],
                               [(part, label, row[part]) for part, label in CARD_PARTS.get(metric, ())])
                   for metric, title in OVERVIEW_CARDS])
+
+
+def parts(page: Page) -> list:
+    return [page.bound(overview)]

@@ -6,8 +6,13 @@ for another build, or another warehouse, is never shown as this one's.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import panel as pn
+
+if TYPE_CHECKING:
+    from dashboard.page import Page
 
 NOT_VALIDATED = "Not validated since this build"
 NO_RUN = "No validation run yet"
@@ -44,3 +49,8 @@ def quality_section(summary: dict | None, any_report: bool = False) -> pn.viewab
         parts += [pn.pane.Markdown("**Failing expectations**"),
                   pn.widgets.Tabulator(failing, show_index=False, disabled=True, sizing_mode="stretch_width")]
     return pn.Column(*parts, sizing_mode="stretch_width")
+
+
+def parts(page: Page) -> list:
+    """The report of the build the page reads (the header's badge says it in one word)."""
+    return [quality_section(*page.validation)]

@@ -207,3 +207,15 @@ def page(browser):
     page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
     yield page
     context.close()
+
+
+@pytest.fixture
+def dashboard_env(dashboard_data, monkeypatch):
+    """The dashboard reading the known warehouse, its caches empty; the reference accounts."""
+    from dashboard import data
+
+    data_dir, url, accounts = dashboard_data
+    monkeypatch.setenv("FINTECH_BACKEND", url)
+    monkeypatch.setenv("FINTECH_DATA_DIR", str(data_dir))
+    data.reset()
+    return accounts

@@ -28,6 +28,18 @@ RENDERED = """(key) => {
     return find(document) !== null;
 }"""
 
+# Card `key` shows `text` (its .kpi-value, found through every shadow root).
+CARD_SHOWS = """([key, text]) => {
+    const find = (root) => {
+        const hit = root.querySelector(`[data-kpi=${key}] .kpi-value`); if (hit) return hit;
+        for (const el of root.querySelectorAll('*')) {
+            if (el.shadowRoot) { const f = find(el.shadowRoot); if (f) return f; }
+        }
+        return null;
+    };
+    const el = find(document); return el && el.textContent.trim() === text;
+}"""
+
 # In the page: set the region filter through the Bokeh model (as the widget does), then watch the accounts
 # card's model until it shows `expected` (or one of them).
 CHANGE = """([regions, expected, timeout]) => {

@@ -8,6 +8,7 @@ import io
 import pytest
 
 from tests import reference
+from tests.dashboard.sessions import CARD_SHOWS
 
 pytestmark = pytest.mark.browser
 
@@ -39,17 +40,7 @@ def card_text(page, key: str) -> str:
 
 
 def wait_for_card(page, key: str, text: str, timeout: float = 20_000) -> None:
-    page.wait_for_function(
-        """([key, text]) => {
-            const find = (root) => {
-                const hit = root.querySelector(`[data-kpi=${key}] .kpi-value`);
-                if (hit) return hit;
-                for (const el of root.querySelectorAll('*')) if (el.shadowRoot) {
-                    const found = find(el.shadowRoot); if (found) return found; }
-                return null;
-            };
-            const el = find(document); return el && el.textContent.trim() === text;
-        }""", arg=[key, text], timeout=timeout)
+    page.wait_for_function(CARD_SHOWS, arg=[key, text], timeout=timeout)
 
 
 def assert_cards(page, expected: dict[str, str]) -> None:

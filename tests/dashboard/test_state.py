@@ -11,7 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dashboard.guards import plain_uri
-from dashboard.state import FILTERS, months_from_query, params_from_search, query_from_selection, selection_from_query
+from dashboard.state import (
+    FILTERS,
+    active_summary,
+    effective,
+    months_from_query,
+    params_from_search,
+    query_from_selection,
+    selection_from_query,
+)
 
 OPTIONS = {"risk_tolerance": ["High", "Low", "Medium"], "region": ["Central", "North", "West"],
            "account_type": ["checking", "credit", "savings"], "loan_status": ["approved", "pending", "rejected"],
@@ -91,3 +99,23 @@ def test_any_months_value_gives_every_month_or_a_span_of_them(value):
 
 def test_months_are_written_in_ascii_digits():
     assert months_from_query({"months": "２０２３-03..2023-08"}, MONTH_ENDS) is None
+
+
+EVERY_OPTION = {"risk_tolerance": ["Low", "Medium", "High"],
+                "region": ["Central", "East", "North", "South", "West"],
+                "account_type": ["checking", "savings", "credit", "investment"],
+                "loan_status": ["approved", "pending", "rejected"], "age_band": ["18-29", "30-44", "45-59", "60+"]}
+
+
+def test_url_round_trip_ignores_unknown_values():
+    selection = selection_from_query({"region": "West,Atlantis,North", "product": "savings", "risk": ""}, EVERY_OPTION)
+    assert selection == {"risk_tolerance": [], "region": ["North", "West"], "account_type": ["savings"],
+                         "loan_status": [], "age_band": []}
+    assert query_from_selection(selection) == "?region=North,West&product=savings"
+    assert query_from_selection({"region": []}) == ""
+
+
+def test_every_value_or_none_means_no_filter():
+    assert effective({"risk_tolerance": ["Low", "Medium", "High"], "region": []}, EVERY_OPTION) == {}
+    summary = active_summary({"region": ["North", "West"], "account_type": ["savings"]}, EVERY_OPTION)
+    assert summary == "Region: North, West; Product type: savings"
