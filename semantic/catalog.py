@@ -1,27 +1,33 @@
 """The metric catalog: every metric and dimension of the portfolio, defined once.
 
 A metric's formula lives here only; the KPI tables of the build, the query API,
-the shell and the dashboard all go through it. Each metric is measured at one
-grain, on a table with exactly one row per unit of that grain:
+the shell and the dashboard all go through it. Each kind of metric is a type,
+measured at one grain on a table with exactly one row per unit of that grain:
 
-- "account":  `int_customer_account_metrics` (one row per account);
-- "customer": the distinct customer rows of the filtered accounts;
-- "activity": `fct_account_activity` (one row per account and month);
-- "distribution": `balance_summary`, the filtered accounts ranked once within each group.
+- `AccountMetric`:  over `int_customer_account_metrics` (one row per account);
+- `CustomerMetric`: over the distinct customer rows of the filtered accounts;
+- `ActivityMetric`: over `fct_account_activity` (one row per account and month);
+- `RankedMetric`:   read from `balance_summary`, the filtered accounts ranked once within each group.
 
-New metrics of an existing kind are one call of `summed`, `aggregate`, `ratio`,
-`weighted_average`, `customer_metric`, `activity_metric` or `distribution`.
+Every kind shares `Metric`'s name, description, format and grain, all that the
+listing, the dashboard's cards and catalog and the request parser read. A new
+metric of an existing kind is one entry below: a type, or `summed`, `ratio` or
+`weighted_average` for account and activity metrics made of sums (which a
+rollup answers too).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import ibis
 import ibis.expr.types as ir
 
 from semantic import distribution
+from semantic.models.intermediate import AGE_BANDS, ratio_or_null
+from semantic.models.raw import ACCOUNT_TYPES, LOAN_STATUSES, RISK_TOLERANCES
 
 GRAINS = ("account", "customer", "activity", "distribution")
 FORMATS = ("money", "percent", "ratio", "integer")
@@ -45,24 +51,31 @@ class Sum:
         return total.fill_null(0) if self.value is None else total  # over no cells: 0 rows, a null sum
 
 
+# ---- kinds of metric ---------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Metric:
+    """What every metric says of itself; each kind below adds how it is measured."""
     name: str
     description: str
     format: str  # one of FORMATS
-    grain: str  # one of GRAINS
-    # account / customer / activity grain: a reduction over that grain's table
-    measure: Callable[[ir.Table], ir.Scalar] | None = None
-    # distribution grain: (`balance_summary` of the filtered accounts, group columns) -> a table with the
-    # group columns and a column `column`; every distribution metric reads that one ranked pass
-    per_group: Callable[[ir.Table, Sequence[str]], ir.Table] | None = None
-    column: str | None = None
-    # derived dimensions the measure reads (computed over the filtered population first)
-    needs: tuple[str, ...] = ()
-    # customer grain: the customer attributes the measure reads
-    reads: tuple[str, ...] = ()
-    # metrics made of sums (`measure` = combine(sums over the rows)): a rollup that keeps the sums per
-    # cell answers them too, as combine(sums over its cells)
+    grain: ClassVar[str]  # one of GRAINS: the unit the kind is measured over
+
+    @property
+    def additive(self) -> bool:
+        """Made of sums a rollup can keep per cell, so that a rollup holding them answers it too."""
+        return False
+
+
+@dataclass(frozen=True)
+class _RowsMetric(Metric):
+    """A reduction over a table with one row per unit of the grain (accounts, activity observations).
+
+    Made of sums (`measure` = combine(each of `sums` over the rows)), a rollup that keeps the sums per
+    cell answers it too, as combine(the sums over its cells).
+    """
+    measure: Callable[[ir.Table], ir.Scalar]
     sums: tuple[Sum, ...] = ()
     combine: Callable[..., ir.Scalar] | None = None
 
@@ -73,71 +86,72 @@ class Metric:
     def measure_on_rollup(self, rollup: ir.Table) -> ir.Scalar:
         return self.combine(*[s.over_rollup(rollup) for s in self.sums])
 
+    @classmethod
+    def summed(cls, name: str, description: str, format: str, total: Sum) -> _RowsMetric:
+        """A sum (or a count) over the grain's rows."""
+        return cls.of_sums(name, description, format, (total,), lambda value: value)
+
+    @classmethod
+    def of_sums(cls, name: str, description: str, format: str, sums: tuple[Sum, ...],
+                combine: Callable[..., ir.Scalar], **fields) -> _RowsMetric:
+        return cls(name, description, format, lambda t: combine(*[s.over_rows(t) for s in sums]),
+                   sums=sums, combine=combine, **fields)
+
 
 @dataclass(frozen=True)
-class Dimension:
-    name: str
-    description: str
-    grain: str  # "customer", "account" or "activity": the unit it describes
-    kind: str = "category"  # "category", "number", "time" or "derived" (computed over the filtered population)
-    # derived dimensions: filtered accounts -> the dimension's value per account
-    derive: Callable[[ir.Table], ir.Value] | None = None
-    values: tuple = field(default=())  # the fixed, ordered values where the spec gives them
+class AccountMetric(_RowsMetric):
+    """A measure over the filtered accounts; `derived_dimensions` names the derived dimensions it reads
+    (computed over the filtered population first)."""
+    grain: ClassVar[str] = "account"
+    derived_dimensions: tuple[str, ...] = ()
 
 
-def _safe_divide(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.FloatingValue:
-    """numerator / denominator, null when the denominator is 0: a ratio of sums, never an average of ratios."""
-    return ibis.ifelse(denominator == 0, ibis.null("float64"), numerator / denominator)
+@dataclass(frozen=True)
+class ActivityMetric(_RowsMetric):
+    """A measure over the activity observations of the filtered accounts."""
+    grain: ClassVar[str] = "activity"
 
 
-# ---- kinds of metric ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CustomerMetric(Metric):
+    """A measure over distinct customers (each counted once per group, whatever its accounts there);
+    `customer_attributes` names the customer attributes the measure reads."""
+    grain: ClassVar[str] = "customer"
+    measure: Callable[[ir.Table], ir.Scalar]
+    customer_attributes: tuple[str, ...] = ()
 
 
-def aggregate(name, description, format, measure, grain="account") -> Metric:
-    return Metric(name, description, format, grain, measure=measure)
+@dataclass(frozen=True)
+class RankedMetric(Metric):
+    """A column of `per_group(balance_summary of the filtered accounts, group columns)`: every ranked metric
+    reads that one ranked pass; metrics of one `per_group` share its one aggregation."""
+    grain: ClassVar[str] = "distribution"
+    per_group: Callable[[ir.Table, Sequence[str]], ir.Table]
+    column: str
 
 
-def _of_sums(name, description, format, grain, sums: tuple[Sum, ...], combine, **fields) -> Metric:
-    return Metric(name, description, format, grain, measure=lambda t: combine(*[s.over_rows(t) for s in sums]),
-                  sums=sums, combine=combine, **fields)
-
-
-def summed(name, description, format, total: Sum, grain="account") -> Metric:
-    """A sum (or a count) over the grain's rows."""
-    return _of_sums(name, description, format, grain, (total,), lambda value: value)
-
-
-def ratio(name, description, format, numerator: str, denominator: str) -> Metric:
-    """The ratio of two catalog metrics of one grain, each summed over the whole group first."""
+def ratio(name: str, description: str, format: str, numerator: str, denominator: str) -> AccountMetric:
+    """The ratio of two account metrics, each summed over the whole group first (a ratio of sums, never
+    an average of ratios); null when the denominator is 0."""
     top, bottom = METRICS[numerator], METRICS[denominator]
-    assert top.grain == bottom.grain, f"{name}: {numerator} and {denominator} have different grains"
-    needs = top.needs + bottom.needs
+    assert isinstance(top, AccountMetric) and isinstance(bottom, AccountMetric), f"{name}: account metrics only"
+    derived = top.derived_dimensions + bottom.derived_dimensions
     if top.additive and bottom.additive:
         split = len(top.sums)
-        return _of_sums(name, description, format, top.grain, top.sums + bottom.sums,
-                        lambda *v: _safe_divide(top.combine(*v[:split]), bottom.combine(*v[split:])), needs=needs)
-    return Metric(name, description, format, top.grain,
-                  measure=lambda t: _safe_divide(top.measure(t), bottom.measure(t)), needs=needs)
+        return AccountMetric.of_sums(
+            name, description, format, top.sums + bottom.sums,
+            lambda *v: ratio_or_null(top.combine(*v[:split]), bottom.combine(*v[split:])),
+            derived_dimensions=derived)
+    return AccountMetric(name, description, format, lambda t: ratio_or_null(top.measure(t), bottom.measure(t)),
+                         derived_dimensions=derived)
 
 
-def weighted_average(name, description, format, value: str, weight: str) -> Metric:
-    """sum(value x weight) / sum(weight)."""
-    return _of_sums(name, description, format, "account",
-                    (Sum(f"{value}_x_{weight}", lambda t: t[value] * t[weight]), Sum(weight, lambda t: t[weight])),
-                    _safe_divide)
-
-
-def customer_metric(name, description, format, measure, reads: tuple[str, ...] = ()) -> Metric:
-    """A metric over distinct customers; `reads` names the customer attributes the measure uses."""
-    return Metric(name, description, format, "customer", measure=measure, reads=reads)
-
-
-def activity_metric(name, description, format, measure) -> Metric:
-    return Metric(name, description, format, "activity", measure=measure)
-
-
-def distribution_metric(name, description, format, per_group, column: str) -> Metric:
-    return Metric(name, description, format, "distribution", per_group=per_group, column=column)
+def weighted_average(name: str, description: str, format: str, value: str, weight: str) -> AccountMetric:
+    """sum(value x weight) / sum(weight) over accounts."""
+    return AccountMetric.of_sums(
+        name, description, format,
+        (Sum(f"{value}_x_{weight}", lambda t: t[value] * t[weight]), Sum(weight, lambda t: t[weight])),
+        ratio_or_null)
 
 
 def balance_summary(accounts: ir.Table, by: Sequence[str] = (), lorenz_points: int = 1001) -> ir.Table:
@@ -160,13 +174,14 @@ def _add(metric: Metric) -> None:
     METRICS[metric.name] = metric
 
 
-_add(summed("accounts", "Number of accounts", "integer", Sum("accounts")))
-_add(customer_metric("customers", "Number of distinct customers", "integer", lambda c: c.count()))
-_add(summed("total_balance", "Sum of account balances (assets under management)", "money",
-            Sum("balance", lambda t: t.balance)))
+_add(AccountMetric.summed("accounts", "Number of accounts", "integer", Sum("accounts")))
+_add(CustomerMetric("customers", "Number of distinct customers", "integer", lambda c: c.count()))
+_add(AccountMetric.summed("total_balance", "Sum of account balances (assets under management)", "money",
+                          Sum("balance", lambda t: t.balance)))
 _add(ratio("avg_balance", "Total balance / number of accounts", "money", "total_balance", "accounts"))
-_add(summed("credit_exposure", "Sum of loan amounts of every loan application, rejected and pending included "
-            "(the original pipeline's figure)", "money", Sum("loan_amount", lambda t: t.loan_amount)))
+_add(AccountMetric.summed("credit_exposure", "Sum of loan amounts of every loan application, rejected and pending "
+                          "included (the original pipeline's figure)", "money",
+                          Sum("loan_amount", lambda t: t.loan_amount)))
 
 
 def _loans_with_status(status: str) -> Sum:
@@ -174,91 +189,101 @@ def _loans_with_status(status: str) -> Sum:
     return Sum(f"{status}_loan_amount", lambda t: ibis.ifelse(t.loan_status == status, t.loan_amount, 0.0))
 
 
-_add(summed("approved_credit_exposure", "Sum of loan amounts of approved applications (credit granted)", "money",
-            _loans_with_status("approved")))
-_add(summed("pending_credit_exposure", "Sum of loan amounts of pending applications (credit in the pipeline)",
-            "money", _loans_with_status("pending")))
-_add(summed("rejected_credit_exposure", "Sum of loan amounts of rejected applications (credit declined)", "money",
-            _loans_with_status("rejected")))
+_add(AccountMetric.summed("approved_credit_exposure", "Sum of loan amounts of approved applications (credit granted)",
+                          "money", _loans_with_status("approved")))
+_add(AccountMetric.summed("pending_credit_exposure", "Sum of loan amounts of pending applications (credit in the "
+                          "pipeline)", "money", _loans_with_status("pending")))
+_add(AccountMetric.summed("rejected_credit_exposure", "Sum of loan amounts of rejected applications (credit "
+                          "declined)", "money", _loans_with_status("rejected")))
 _add(ratio("avg_loan_amount", "Credit exposure / number of accounts", "money", "credit_exposure", "accounts"))
 _add(weighted_average("balance_weighted_rate", "Interest rate weighted by balance: sum(rate x balance) / sum(balance)",
                       "percent", "interest_rate", "balance"))
 _add(weighted_average("loan_weighted_rate",
                       "Interest rate weighted by loan amount: sum(rate x loan) / sum(loan)",
                       "percent", "interest_rate", "loan_amount"))
-_add(summed("net_contributions", "Sum of net flows (deposits - withdrawals)", "money",
-            Sum("net_flow", lambda t: t.net_flow)))
+_add(AccountMetric.summed("net_contributions", "Sum of net flows (deposits - withdrawals)", "money",
+                          Sum("net_flow", lambda t: t.net_flow)))
 _add(ratio("avg_net_contribution", "Net contributions / number of accounts", "money", "net_contributions", "accounts"))
-_add(customer_metric("avg_income", "Mean annual income per customer (each customer counted once)", "money",
-                     lambda c: c.income_level.mean(), reads=("income_level",)))
-_add(aggregate("avg_loan_to_income", "Mean of loan amount / income over accounts", "ratio",
-               lambda t: t.loan_to_income.mean()))
-_add(Metric("top_leverage_quartile_share",
-            "Share of accounts in the top quartile of loan-to-income over the filtered portfolio "
-            "(leverage_quartile 4: equal ratios ranked by account_id)", "percent",
-            "account", measure=lambda t: _safe_divide(t.count(where=t.leverage_quartile == 4), t.count()),
-            needs=("leverage_quartile",)))
-_add(distribution_metric("top_10_balance", "Balance held by the richest 10% of accounts (NTILE(10) tile 1; "
-                         "equal balances are interchangeable in the sum)", "money", _balance_concentration,
-                         "top_balance"))
-_add(distribution_metric("top_10_share", "Share of balances held by the richest 10% of accounts (NTILE(10) tile 1); "
-                         "null when the balances total 0", "percent", _balance_concentration, "top_share"))
-_add(distribution_metric("gini", "Gini coefficient of balances (0 = equal, 1 = one account holds all); null when "
-                         "the balances total 0", "ratio", _balance_concentration, "gini"))
-_add(summed("transaction_volume", "Sum of signed monthly transaction amounts (inflows > 0)", "money",
-            Sum("transaction_amount", lambda a: a.transaction_amount), grain="activity"))
-_add(summed("repayment_volume", "Sum of monthly loan repayments", "money",
-            Sum("repayment_amount", lambda a: a.repayment_amount), grain="activity"))
-_add(activity_metric("active_accounts", "Accounts with any activity in the period", "integer",
-                     lambda a: a.account_id.nunique()))
+_add(CustomerMetric("avg_income", "Mean annual income per customer (each customer counted once)", "money",
+                    lambda c: c.income_level.mean(), customer_attributes=("income_level",)))
+_add(AccountMetric("avg_loan_to_income", "Mean of loan amount / income over accounts", "ratio",
+                   lambda t: t.loan_to_income.mean()))
+_add(AccountMetric("top_leverage_quartile_share",
+                   "Share of accounts in the top quartile of loan-to-income over the filtered portfolio "
+                   "(leverage_quartile 4: equal ratios ranked by account_id)", "percent",
+                   lambda t: ratio_or_null(t.count(where=t.leverage_quartile == 4), t.count()),
+                   derived_dimensions=("leverage_quartile",)))
+_add(RankedMetric("top_10_balance", "Balance held by the richest 10% of accounts (NTILE(10) tile 1; "
+                  "equal balances are interchangeable in the sum)", "money", _balance_concentration, "top_balance"))
+_add(RankedMetric("top_10_share", "Share of balances held by the richest 10% of accounts (NTILE(10) tile 1); "
+                  "null when the balances total 0", "percent", _balance_concentration, "top_share"))
+_add(RankedMetric("gini", "Gini coefficient of balances (0 = equal, 1 = one account holds all); null when "
+                  "the balances total 0", "ratio", _balance_concentration, "gini"))
+_add(ActivityMetric.summed("transaction_volume", "Sum of signed monthly transaction amounts (inflows > 0)", "money",
+                           Sum("transaction_amount", lambda a: a.transaction_amount)))
+_add(ActivityMetric.summed("repayment_volume", "Sum of monthly loan repayments", "money",
+                           Sum("repayment_amount", lambda a: a.repayment_amount)))
+_add(ActivityMetric("active_accounts", "Accounts with any activity in the period", "integer",
+                    lambda a: a.account_id.nunique()))
 
 
 # ---- the dimensions ------------------------------------------------------------------------------
 
 
-def _tile_of(t: ir.Table, tiles: int, value: ir.Column, descending: bool = False) -> ir.IntegerValue:
-    """NTILE(tiles) of the accounts by `value`, equal values in account_id order: an account on a tied
-    boundary lands in the same tile on every run and backend, so every metric by tile does too.
-
-    Accounts without a value are not ranked (a null tile): partitioning them apart keeps the tiles' sizes right.
-    """
-    missing = value.isnull()
-    tile = distribution.ntile(t, tiles, [ibis.desc(value) if descending else value, t.account_id], by=[missing])
-    return ibis.ifelse(missing, ibis.null("int64"), tile)
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    description: str
+    grain: str  # "customer", "account" or "activity": the unit it describes
+    kind: str = "category"  # "category", "number", "time" or "derived" (computed over the filtered population)
+    values: tuple = ()  # the fixed, ordered values where the spec gives them (their owner: semantic/models/)
 
 
-def _balance_decile(t: ir.Table) -> ir.IntegerValue:
-    return _tile_of(t, 10, t.balance, descending=True)
+@dataclass(frozen=True, kw_only=True)
+class TileDimension(Dimension):
+    """A derived dimension: NTILE(`tiles`) of the filtered accounts by `ranked_by` (tile 1 = the largest
+    values when `descending`), its values the whole numbers 1..tiles."""
+    kind: str = field(default="derived", init=False)
+    ranked_by: str
+    tiles: int
+    descending: bool = False
 
+    def derive(self, accounts: ir.Table) -> ir.IntegerValue:
+        """Each account's tile, equal values in account_id order: an account on a tied boundary lands in
+        the same tile on every run and backend, so every metric by tile does too.
 
-def _leverage_quartile(t: ir.Table) -> ir.IntegerValue:
-    return _tile_of(t, 4, t.loan_to_income)
+        Accounts without a value are not ranked (a null tile): partitioning them apart keeps the tiles' sizes right.
+        """
+        value = accounts[self.ranked_by]
+        missing = value.isnull()
+        order = [ibis.desc(value) if self.descending else value, accounts.account_id]
+        tile = distribution.ntile(accounts, self.tiles, order, by=[missing])
+        return ibis.ifelse(missing, ibis.null("int64"), tile)
 
 
 DIMENSIONS: dict[str, Dimension] = {
     d.name: d
     for d in [
-        Dimension("risk_tolerance", "Customer risk appetite", "customer", values=("Low", "Medium", "High")),
+        Dimension("risk_tolerance", "Customer risk appetite", "customer", values=RISK_TOLERANCES),
         Dimension("region", "Customer region", "customer"),
-        Dimension("account_type", "Product type of the account", "account",
-                  values=("checking", "savings", "credit", "investment")),
-        Dimension("loan_status", "Status of the loan application", "account",
-                  values=("approved", "pending", "rejected")),
+        Dimension("account_type", "Product type of the account", "account", values=ACCOUNT_TYPES),
+        Dimension("loan_status", "Status of the loan application", "account", values=LOAN_STATUSES),
         Dimension("loan_purpose", "Purpose of the loan", "account"),
         Dimension("sector", "Customer's employment sector", "customer"),
         Dimension("education_level", "Customer's education level", "customer"),
         Dimension("employment_status", "Customer's employment status", "customer"),
-        Dimension("age_band", "Customer age band", "customer", values=("18-29", "30-44", "45-59", "60+")),
+        Dimension("age_band", "Customer age band", "customer", values=AGE_BANDS),
         Dimension("age", "Customer age in years", "customer", kind="number"),
         Dimension("income_level", "Customer annual income", "customer", kind="number"),
         Dimension("balance", "Account balance", "account", kind="number"),
         Dimension("loan_amount", "Loan amount", "account", kind="number"),
         Dimension("interest_rate", "Loan interest rate (fraction)", "account", kind="number"),
-        Dimension("balance_decile", "Balance decile over the filtered accounts (NTILE(10)), 1 = richest 10%; "
-                  "equal balances ranked by account_id", "account", kind="derived", derive=_balance_decile),
-        Dimension("leverage_quartile", "Loan-to-income quartile over the filtered accounts (NTILE(4)), 4 = most "
-                  "leveraged; equal ratios ranked by account_id; null without a loan-to-income (income 0)",
-                  "account", kind="derived", derive=_leverage_quartile),
+        TileDimension("balance_decile", "Balance decile over the filtered accounts (NTILE(10)), 1 = richest 10%; "
+                      "equal balances ranked by account_id", "account",
+                      ranked_by="balance", tiles=10, descending=True),
+        TileDimension("leverage_quartile", "Loan-to-income quartile over the filtered accounts (NTILE(4)), 4 = most "
+                      "leveraged; equal ratios ranked by account_id; null without a loan-to-income (income 0)",
+                      "account", ranked_by="loan_to_income", tiles=4),
         Dimension("activity_date", "Month-end of an activity observation (grains: month, quarter, year)",
                   "activity", kind="time"),
     ]

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from semantic import backends, config, distribution
-from semantic.catalog import DIMENSIONS, METRICS, Dimension, Metric, balance_summary
+from semantic.catalog import DIMENSIONS, METRICS, Dimension, Metric, RankedMetric, balance_summary
 from semantic.compiled import CompiledShapes
 from semantic.query import (
     ACCOUNTS_ROLLUP_TABLE,
@@ -40,7 +40,7 @@ def _while_open(method):
 
 class SemanticLayer:
     """Metrics x dimensions x filters on one warehouse, every answer computed in the database from the
-    catalog's Ibis definitions (distribution answers finished from one fetched ranked pass per filter)."""
+    catalog's Ibis definitions (ranked metrics finished from one fetched ranked pass per filter)."""
 
     def __init__(self, url: str | None = None, read_only: bool = True):
         """QueryError for a URL that cannot be read or names no warehouse of this product; ConnectionError
@@ -85,7 +85,7 @@ class SemanticLayer:
         """The values a dimension takes in the warehouse, sorted (fixed order where the spec gives one)."""
         dimension = DIMENSIONS[dimension_name(name)]
         if dimension.kind == "derived":
-            return list(range(1, 11 if name == "balance_decile" else 5))
+            return list(range(1, dimension.tiles + 1))
         table = self._tables[ACTIVITY_TABLE if dimension.kind == "time" else ACCOUNTS_TABLE]
         found = table.select(name).distinct().order_by(name).to_pyarrow().column(0).to_pylist()
         found = [v for v in found if v is not None]
@@ -104,13 +104,13 @@ class SemanticLayer:
     def query(self, metrics, by=(), where=None, time_grain: str = "month") -> pd.DataFrame:
         """A DataFrame: one column per `by` dimension, then one per metric, in the order asked.
 
-        Same numbers as `to_ibis` (the same definitions); distribution metrics are read from the
+        Same numbers as `to_ibis` (the same definitions); ranked metrics are read from the
         shared ranked pass of these filters, the rest in one query in the warehouse.
         """
         request = Request.of(metrics, by, where, time_grain)
         by = list(request.by)
-        ranked = [METRICS[m] for m in request.metrics if METRICS[m].grain == "distribution"]
-        rest = tuple(m for m in request.metrics if METRICS[m].grain != "distribution")
+        ranked = [METRICS[m] for m in request.metrics if isinstance(METRICS[m], RankedMetric)]
+        rest = tuple(m for m in request.metrics if not isinstance(METRICS[m], RankedMetric))
         if not ranked:
             return self._fetch(request)
         result = self._from_summary(self._summary(request.where, by), ("metrics", *by, "|", *request.metrics),

@@ -15,15 +15,30 @@ from collections.abc import Mapping, Sequence
 import ibis
 import ibis.expr.types as ir
 
-from semantic.catalog import DIMENSIONS, METRICS, ROLLUP_DIMENSIONS, TIME_GRAINS, Metric, balance_summary
+from semantic.catalog import (
+    DIMENSIONS,
+    METRICS,
+    ROLLUP_DIMENSIONS,
+    TIME_GRAINS,
+    AccountMetric,
+    ActivityMetric,
+    CustomerMetric,
+    Metric,
+    RankedMetric,
+    balance_summary,
+)
+from semantic.models.core import fct_account_activity
+from semantic.models.intermediate import int_customer_account_metrics
 from semantic.request import QueryError, Request, validate
 
 __all__ = ["QueryError", "Request", "compile_request"]  # QueryError and Request: semantic/request.py
 
-ACCOUNTS_TABLE = "int_customer_account_metrics"
-ACTIVITY_TABLE = "fct_account_activity"
-ACTIVITY_ROLLUP_TABLE = "agg_activity_by_month"
+# The tables a request reads, named as the build names them: a model's table after its function; a rollup's
+# after its function in semantic/summaries/rollups.py (above this module: its names are written here).
+ACCOUNTS_TABLE = int_customer_account_metrics.__name__
+ACTIVITY_TABLE = fct_account_activity.__name__
 ACCOUNTS_ROLLUP_TABLE = "agg_accounts_by_segment"
+ACTIVITY_ROLLUP_TABLE = "agg_activity_by_month"
 
 
 def compile_request(tables: Mapping[str, ir.Table], request: Request) -> ir.Table:
@@ -33,29 +48,41 @@ def compile_request(tables: Mapping[str, ir.Table], request: Request) -> ir.Tabl
     by = list(request.by)
     metrics = [METRICS[m] for m in request.metrics]
 
-    parts: list[ir.Table] = []
-    account_metrics = [m for m in metrics if m.grain == "account"]
-    if account_metrics and rollup_answers(tables.get(ACCOUNTS_ROLLUP_TABLE), request, account_metrics):
-        parts.append(_aggregate_rollup(rollup_rows(tables[ACCOUNTS_ROLLUP_TABLE], request), by, account_metrics))
-    elif account_metrics:
-        parts.append(_aggregate(accounts, by, account_metrics))
-    customer_metrics = [m for m in metrics if m.grain == "customer"]
-    if customer_metrics:
-        # each customer once per group, whatever number of accounts it holds there
-        attributes = [a for m in customer_metrics for a in m.reads]
-        customers = accounts.select(*dict.fromkeys([*by, "customer_id", *attributes])).distinct()
-        parts.append(_aggregate(customers, by, customer_metrics))
-    distribution_metrics = [m for m in metrics if m.grain == "distribution"]
-    if distribution_metrics:
-        parts.append(distribution_part(balance_summary(accounts, by), by, distribution_metrics))
-    activity_metrics = [m for m in metrics if m.grain == "activity"]
-    if activity_metrics and rollup_answers(tables.get(ACTIVITY_ROLLUP_TABLE), request, activity_metrics):
-        parts.append(_aggregate_rollup(rollup_rows(tables[ACTIVITY_ROLLUP_TABLE], request), by, activity_metrics))
-    elif activity_metrics:
-        parts.append(_aggregate(activity_rows(tables[ACTIVITY_TABLE], accounts, request), by, activity_metrics))
-
+    parts = [answer(tables, accounts, request, of_kind) for kind, answer in _PARTS.items()
+             if (of_kind := [m for m in metrics if isinstance(m, kind)])]
     result = side_by_side(parts, by).select(*by, *request.metrics)
     return result.order_by(by) if by else result
+
+
+def _account_part(tables, accounts: ir.Table, request: Request, metrics: list[AccountMetric]) -> ir.Table:
+    rollup = tables.get(ACCOUNTS_ROLLUP_TABLE)
+    if rollup_answers(rollup, request, metrics):
+        return _aggregate_rollup(rollup_rows(rollup, request), list(request.by), metrics)
+    return _aggregate(accounts, list(request.by), metrics)
+
+
+def _customer_part(tables, accounts: ir.Table, request: Request, metrics: list[CustomerMetric]) -> ir.Table:
+    """Each customer once per group, whatever number of accounts it holds there."""
+    attributes = [a for m in metrics for a in m.customer_attributes]
+    customers = accounts.select(*dict.fromkeys([*request.by, "customer_id", *attributes])).distinct()
+    return _aggregate(customers, list(request.by), metrics)
+
+
+def _ranked_part(tables, accounts: ir.Table, request: Request, metrics: list[RankedMetric]) -> ir.Table:
+    return distribution_part(balance_summary(accounts, request.by), request.by, metrics)
+
+
+def _activity_part(tables, accounts: ir.Table, request: Request, metrics: list[ActivityMetric]) -> ir.Table:
+    rollup = tables.get(ACTIVITY_ROLLUP_TABLE)
+    if rollup_answers(rollup, request, metrics):
+        return _aggregate_rollup(rollup_rows(rollup, request), list(request.by), metrics)
+    return _aggregate(activity_rows(tables[ACTIVITY_TABLE], accounts, request), list(request.by), metrics)
+
+
+# Each kind of metric, answered at its own grain: (tables, filtered accounts, request, its metrics) -> one
+# row per group of `by`, in this order.
+_PARTS = {AccountMetric: _account_part, CustomerMetric: _customer_part, RankedMetric: _ranked_part,
+          ActivityMetric: _activity_part}
 
 
 def side_by_side(parts: Sequence[ir.Table], by: Sequence[str]) -> ir.Table:
@@ -81,8 +108,8 @@ def side_by_side(parts: Sequence[ir.Table], by: Sequence[str]) -> ir.Table:
     return stacked.group_by(by).aggregate(**{c: stacked[c].max() for c in types})  # one non-null per group
 
 
-def distribution_part(summary: ir.Table, by: Sequence[str], metrics: list[Metric]) -> ir.Table:
-    """Distribution metrics from `balance_summary` (the accounts ranked once): columns `by` then the metrics.
+def distribution_part(summary: ir.Table, by: Sequence[str], metrics: list[RankedMetric]) -> ir.Table:
+    """Ranked metrics from `balance_summary` (the accounts ranked once): columns `by` then the metrics.
 
     `summary` is the ranked pass as an expression, or its result already fetched
     (the layer shares one per filter among the cards, the deciles and the Lorenz curve).
@@ -104,7 +131,8 @@ def filtered_accounts(accounts: ir.Table, request: Request) -> ir.Table:
     ordinary = {n: v for n, v in where.items() if DIMENSIONS[n].kind not in {"derived", "time"}}
     accounts = _apply_filters(accounts, ordinary)
     derived_needed = {n for n in [*request.by, *where] if DIMENSIONS[n].kind == "derived"}
-    derived_needed |= {n for m in request.metrics for n in METRICS[m].needs}
+    derived_needed |= {n for m in map(METRICS.get, request.metrics) if isinstance(m, AccountMetric)
+                       for n in m.derived_dimensions}
     if derived_needed:
         accounts = accounts.mutate(**{n: DIMENSIONS[n].derive(accounts) for n in sorted(derived_needed)})
         accounts = _apply_filters(accounts, {n: v for n, v in where.items() if DIMENSIONS[n].kind == "derived"})
@@ -125,15 +153,17 @@ def activity_rows(activity: ir.Table, accounts: ir.Table, request: Request) -> i
 
 
 def rollup_answers(rollup: ir.Table | None, request: Request, metrics: list[Metric]) -> bool:
-    """Can the rollup answer these metrics exactly? Sums only, sliced and filtered by its dimensions only
-    (and by month, for activity; no date range: the fact's dates are month-ends, the rollup's month starts),
-    and it holds each of their sums: a warehouse built before a metric was added answers it from the rows."""
-    allowed = set(ROLLUP_DIMENSIONS)
-    return (rollup is not None
-            and all(m.additive for m in metrics)
-            and {s.column for m in metrics for s in m.sums} <= set(rollup.columns)
-            and set(request.by) <= allowed | {"activity_date"}
-            and {name for name, _ in request.where} <= allowed)
+    """Can the rollup answer these metrics exactly? Sums only (`Metric.additive`: of every kind, only
+    account and activity metrics made of sums are), sliced and filtered by its dimensions only (and by
+    month, for activity; no date range: the fact's dates are month-ends, the rollup's month starts), and it
+    holds every column the request reads: a warehouse built before a metric was added answers it from the rows."""
+    if rollup is None or not all(m.additive for m in metrics):
+        return False
+    where = {name for name, _ in request.where}
+    if not (where <= set(ROLLUP_DIMENSIONS) and set(request.by) <= {*ROLLUP_DIMENSIONS, "activity_date"}):
+        return False
+    needed = {s.column for m in metrics for s in m.sums} | set(request.by) | where
+    return needed <= set(rollup.columns)
 
 
 def rollup_rows(rollup: ir.Table, request: Request) -> ir.Table:

@@ -27,12 +27,11 @@ import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from semantic.catalog import DIMENSIONS, METRICS, TIME_GRAINS
+from semantic.catalog import DIMENSIONS, METRICS, TIME_GRAINS, ActivityMetric
 
 MAX_VALUES = 1_000  # values in one filter: the dimensions hold a few dozen; beyond, a mistake or an attack
 MAX_TEXT = 100_000  # characters of text in one filter: its SQL stays small
 MAX_LORENZ_POINTS = 10_001
-TILES = {"balance_decile": 10, "leverage_quartile": 4}  # the derived dimensions' tile counts
 _INT64 = 2**63
 
 
@@ -40,6 +39,8 @@ class QueryError(ValueError):
     """A request the layer cannot answer, with what would be valid instead."""
 
 
+# Parsed filters: (dimension, selection) pairs in the order given; a selection is one value, a list of
+# values, or a range (low, high), each value in its plain form (`parse_selection`).
 Where = tuple[tuple[str, object], ...]
 
 
@@ -172,9 +173,10 @@ def value_of(name: str, value, in_range: bool = False):
     if kind == "time":
         return _date(name, value)
     number = _number(name, value)
-    if kind == "derived" and not in_range and not (float(number).is_integer() and 1 <= number <= TILES[name]):
-        raise QueryError(f"{name} takes whole numbers from 1 to {TILES[name]}, got {shown(value)}")
-    if kind == "derived" and not in_range:
+    if kind == "derived" and not in_range:  # a tile: 1..tiles
+        tiles = DIMENSIONS[name].tiles
+        if not (float(number).is_integer() and 1 <= number <= tiles):
+            raise QueryError(f"{name} takes whole numbers from 1 to {tiles}, got {shown(value)}")
         return int(number)
     return number
 
@@ -260,12 +262,12 @@ def validate(request: Request) -> None:
         if name not in DIMENSIONS:
             raise unknown_name_error("dimension", name, list(DIMENSIONS))
     if "activity_date" in request.by:
-        snapshot = [m for m in request.metrics if METRICS[m].grain != "activity"]
+        snapshot = [m for m in request.metrics if not isinstance(METRICS[m], ActivityMetric)]
         if snapshot:
             raise QueryError(
                 f"{', '.join(snapshot)} cannot be sliced by activity_date: they describe the accounts as of the "
                 "snapshot, not per month. Activity metrics can: "
-                + ", ".join(m.name for m in METRICS.values() if m.grain == "activity"))
+                + ", ".join(m.name for m in METRICS.values() if isinstance(m, ActivityMetric)))
 
 
 @_read_safely

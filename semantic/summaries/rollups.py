@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from semantic.catalog import METRICS, ROLLUP_DIMENSIONS
+from semantic.catalog import METRICS, ROLLUP_DIMENSIONS, AccountMetric, ActivityMetric
 
 
-def _sums(grain: str) -> dict:
-    """Every sum the additive metrics of a grain read, once per rollup column."""
-    return {s.column: s for m in METRICS.values() if m.grain == grain for s in m.sums}
+def _sums(kind: type) -> dict:
+    """Every sum the metrics of a kind (AccountMetric, ActivityMetric) read, once per rollup column."""
+    return {s.column: s for m in METRICS.values() if isinstance(m, kind) for s in m.sums}
 
 
 def agg_accounts_by_segment(int_customer_account_metrics: ir.Table) -> ir.Table:
     """Account sums per filter combination (accounts, balances, loans, flows, rate x weight)."""
     accounts = int_customer_account_metrics
     return accounts.group_by(list(ROLLUP_DIMENSIONS)).aggregate(
-        **{column: s.over_rows(accounts) for column, s in _sums("account").items()})
+        **{column: s.over_rows(accounts) for column, s in _sums(AccountMetric).items()})
 
 
 def agg_activity_by_month(fct_account_activity: ir.Table, int_customer_account_metrics: ir.Table) -> ir.Table:
@@ -32,4 +32,4 @@ def agg_activity_by_month(fct_account_activity: ir.Table, int_customer_account_m
     rows = fct_account_activity.join(accounts, "account_id")
     return rows.group_by(activity_date=rows.activity_date.truncate("M"), **{d: rows[d] for d in ROLLUP_DIMENSIONS}
                          ).aggregate(observations=rows.count(),
-                                     **{column: s.over_rows(rows) for column, s in _sums("activity").items()})
+                                     **{column: s.over_rows(rows) for column, s in _sums(ActivityMetric).items()})

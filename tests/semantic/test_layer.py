@@ -1,4 +1,7 @@
-"""The query API against the independent pandas reference: every metric, by dimension, under filters."""
+"""The query API against the independent pandas reference: every metric, by dimension, under filters.
+
+The catalog's own tests (its kinds, formats, one-owner facts, the rollup rule): test_catalog.py; the ranked
+pass, deciles and Lorenz curve: test_distribution.py."""
 
 from __future__ import annotations
 
@@ -7,20 +10,11 @@ import pandas as pd
 import pytest
 
 import semantic
-from semantic.catalog import DIMENSIONS, METRICS
 from tests import reference
 from tests.compare import assert_frames_close
 from tests.conftest import run_fintech, warehouse_url
-from tests.spec import (
-    ACTIVITY_METRICS,
-    CATEGORY_DIMENSIONS,
-    DERIVED_DIMENSIONS,
-    METRIC_GRAINS,
-    NUMBER_DIMENSIONS,
-    TIME_DIMENSIONS,
-)
+from tests.spec import ACTIVITY_METRICS, CATEGORY_DIMENSIONS, DERIVED_DIMENSIONS, METRIC_GRAINS, NUMBER_DIMENSIONS
 
-SPEC_METRICS = METRIC_GRAINS
 ALL_METRICS = list(METRIC_GRAINS)
 FILTERS = {
     "none": {},
@@ -44,16 +38,6 @@ def layer(dataset):
 def expected(stg, accounts, names, by=(), where=None):
     """The reference's metrics, activity ones over the activity the filter's dates keep."""
     return reference.metrics(accounts, names, by=list(by), where=where, activity=reference.activity_in(stg, where))
-
-
-def test_the_catalog_holds_exactly_the_spec_metrics():
-    assert {name: m.grain for name, m in METRICS.items()} == SPEC_METRICS
-
-
-def test_the_catalog_holds_exactly_the_spec_dimensions():
-    kinds = {**dict.fromkeys(CATEGORY_DIMENSIONS, "category"), **dict.fromkeys(NUMBER_DIMENSIONS, "number"),
-             **dict.fromkeys(DERIVED_DIMENSIONS, "derived"), **dict.fromkeys(TIME_DIMENSIONS, "time")}
-    assert {name: d.kind for name, d in DIMENSIONS.items()} == kinds
 
 
 @pytest.mark.parametrize("where", list(FILTERS))
@@ -209,21 +193,6 @@ def test_multi_account_customers_count_once(generate_csv, tmp_path):
     sl.close()
 
 
-def test_lorenz_has_at_most_1001_points_and_gives_back_gini(generate_csv, tmp_path):
-    from tests.conftest import build_warehouse
-
-    sl = semantic.connect(warehouse_url(build_warehouse(generate_csv(2_503, 13), tmp_path / "w.duckdb")))
-    curve = sl.lorenz()
-    assert len(curve) == 1_001
-    assert tuple(curve.iloc[0]) == (0.0, 0.0) and tuple(curve.iloc[-1]) == (1.0, 1.0)
-    assert (np.diff(curve.population_share) > 0).all() and (np.diff(curve.balance_share) >= 0).all()
-    area = np.sum((curve.balance_share[1:].to_numpy() + curve.balance_share[:-1].to_numpy()) / 2
-                  * np.diff(curve.population_share))
-    assert abs((1 - 2 * area) - sl.query(["gini"]).gini[0]) < 1e-3
-    assert len(sl.lorenz(points=101)) == 101
-    sl.close()
-
-
 def test_query_from_the_shell(dataset):
     _, warehouse = dataset
     result = run_fintech("query", "total_balance", "balance_weighted_rate", "gini", "--by", "region",
@@ -235,23 +204,3 @@ def test_query_from_the_shell(dataset):
     assert first[1].startswith("$") and first[2].endswith("%") and len(first[3].split(".")[1]) == 3
     bad = run_fintech("query", "total_balanse", "--backend", warehouse_url(warehouse))
     assert bad.returncode == 2 and "Did you mean 'total_balance'" in bad.stderr and "Traceback" not in bad.stderr
-
-
-def test_a_warehouse_built_before_a_metric_answers_it_from_the_rows(published):
-    """A rollup without a metric's sum (published by an earlier version) is passed over, not an error."""
-    import duckdb
-
-    from tests.conftest import SAMPLE_CSV
-
-    path, _, _ = published
-    with duckdb.connect(str(path)) as con:
-        con.execute("ALTER TABLE agg_accounts_by_segment DROP COLUMN approved_loan_amount")
-    accounts = reference.int_customer_account_metrics(reference.staging(SAMPLE_CSV))
-    names = ["approved_credit_exposure", "credit_exposure", "accounts"]
-    want = reference.metrics(accounts, names, by=["region"], where={"account_type": ["savings"]})
-    sl = semantic.connect(warehouse_url(path))
-    try:
-        got = sl.query(names, by=["region"], where={"account_type": ["savings"]})
-    finally:
-        sl.close()
-    assert_frames_close(got, want.sort_values("region").reset_index(drop=True))
