@@ -1,4 +1,5 @@
-"""Great Expectations suites (suites.py) and the gate that runs them in the database (gate.py).
+"""Great Expectations suites (suites.py), how each expectation type is counted in the database
+(evaluators.py), and the gate that runs the suites and reports them (gate.py).
 
 Here only what a build needs before Great Expectations is imported: the gate's failure, and whether a
 report may be written where a warehouse's reports live.

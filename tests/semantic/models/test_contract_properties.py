@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from tests import reference
 from tests.compare import assert_frames_close
 from tests.conftest import read_tables, warehouse_url
-from tests.pipelines.test_contract import (
+from tests.semantic.models.test_contract import (
     AMOUNT_LISTS,
     DATES,
     HEADER,
@@ -38,7 +38,7 @@ from tests.pipelines.test_contract import (
     contract,
     refused_at,
 )
-from tests.pipelines.test_contract import ROWS as SAMPLE_ROWS
+from tests.semantic.models.test_contract import ROWS as SAMPLE_ROWS
 from tests.spec import ACTIVITY_METRICS, CATEGORY_DIMENSIONS, MODEL_TABLES, SNAPSHOT_METRICS
 
 ROWS = SAMPLE_ROWS[:20]

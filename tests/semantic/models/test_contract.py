@@ -20,8 +20,8 @@ from pathlib import Path
 import ibis
 import pytest
 
-from semantic.models.contract import ContractViolation, check_staged
 from pipelines.load import check_header, load_raw, numbered_raw
+from semantic.models.contract import ContractViolation, check_staged
 from semantic.models.staging import stg_fintech_data
 from tests.conftest import (
     ROOT,
@@ -438,45 +438,3 @@ def _sections(report: str) -> dict[str, list[str]]:
         elif line.startswith("    ") and column:
             sections[column].append(line.strip())
     return sections
-
-
-# ---- the suites: an accepted-value check counts NULLs as failures -------------------------------
-
-STAGING_REQUIRED = [  # every staging column but transaction_description (models-and-metrics.md)
-    "customer_id", "age", "occupation", "risk_tolerance", "investment_goals", "education_level", "marital_status",
-    "dependents", "region", "financial_history", "sector", "income_level", "employment_history", "account_id",
-    "balance", "deposits", "withdrawals", "transfers", "international_transfers", "investments", "account_type",
-    "transaction_threshold", "loan_amount", "loan_purpose", "employment_status", "loan_term", "interest_rate",
-    "loan_status", "ts_dates", "ts_transactions", "ts_repayments",
-]
-
-
-def test_every_in_set_expectation_comes_with_not_null_and_staging_requires_every_column():
-    from expectations.suites import STAGING, SUITES
-
-    for suite in SUITES:
-        for target in suite.targets:
-            not_null = {e.column for e in target.expectations
-                        if e.expectation_type == "expect_column_values_to_not_be_null"}
-            in_set = {e.column for e in target.expectations
-                      if e.expectation_type == "expect_column_values_to_be_in_set"}
-            assert in_set <= not_null, (suite.name, target.name, in_set - not_null)
-    staging = next(t for t in STAGING.targets if t.name == "stg_fintech_data")
-    not_null = {e.column for e in staging.expectations if e.expectation_type == "expect_column_values_to_not_be_null"}
-    assert set(STAGING_REQUIRED) <= not_null
-
-
-def test_the_gate_counts_a_null_in_a_required_column(tmp_path):
-    """A warehouse built elsewhere (or a loader bypassed) with a NULL risk tier fails the staging suite."""
-    from expectations.gate import run_suite
-    from expectations.suites import STAGING
-
-    con = ibis.duckdb.connect()
-    raw = load_raw(con, _write(tmp_path / "ok.csv", _rows([])))
-    stg = stg_fintech_data(raw)
-    stg = stg.mutate(risk_tolerance=ibis.ifelse(stg.account_id == stg.account_id.min(), ibis.null("string"),
-                                                stg.risk_tolerance), region=ibis.null("string"))
-    run = run_suite(STAGING, {"stg_fintech_data": con.create_table("stg_fintech_data", stg)})
-    failed = {(f.expectation, f.column) for f in run.blocking}
-    assert ("expect_column_values_to_not_be_null", "risk_tolerance") in failed
-    assert ("expect_column_values_to_not_be_null", "region") in failed
