@@ -35,6 +35,8 @@ class Scan:
 
 @dataclass(frozen=True)
 class Evaluator:
+    """One expectation type's evaluation: its GX outcome, from the table and what the scan found."""
+
     outcome: Callable[[ir.Table, Expectation, Scan], Outcome]
     aggregate: Callable[[ir.Table, Expectation], ir.Scalar] | None = None  # its measure in the target's scan
 
