@@ -56,7 +56,8 @@ class Sum:
 
 @dataclass(frozen=True)
 class Metric:
-    """What every metric says of itself; each kind below adds how it is measured."""
+    """What every metric says of itself, all that `fintech metrics`, the dashboard's cards and catalog and the
+    request parser read; each kind below adds how it is measured."""
     name: str
     description: str
     format: str  # one of FORMATS
@@ -94,6 +95,7 @@ class _RowsMetric(Metric):
     @classmethod
     def of_sums(cls, name: str, description: str, format: str, sums: tuple[Sum, ...],
                 combine: Callable[..., ir.Scalar], **fields) -> _RowsMetric:
+        """combine(each of `sums`), over the grain's rows or a rollup's cells."""
         return cls(name, description, format, lambda t: combine(*[s.over_rows(t) for s in sums]),
                    sums=sums, combine=combine, **fields)
 

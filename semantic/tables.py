@@ -7,6 +7,7 @@ table it produces and its parameters name the tables it reads
 
 from semantic.models.core import dim_account, dim_customer, fct_account_activity, fct_customer_account_snapshot
 from semantic.models.intermediate import int_customer_account_metrics
+from semantic.models.staging import stg_fintech_data
 from semantic.summaries.kpis import (
     kpi_balance_deciles,
     kpi_leverage_by_risk_tolerance,
@@ -14,7 +15,6 @@ from semantic.summaries.kpis import (
     kpi_portfolio_by_risk_tolerance,
     kpi_wealth_concentration,
 )
-from semantic.models.staging import stg_fintech_data
 from semantic.summaries.rollups import agg_accounts_by_segment, agg_activity_by_month
 
 MODELS = (

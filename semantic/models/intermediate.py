@@ -13,7 +13,8 @@ def age_band(age: ir.IntegerValue) -> ir.StringValue:
 
 
 def ratio_or_null(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.FloatingValue:
-    """numerator / denominator, null when the denominator is 0 (never inf)."""
+    """numerator / denominator, null when the denominator is 0 (never inf): the row ratios here, and the
+    catalog's ratios of sums (semantic/catalog.py)."""
     return ibis.ifelse(denominator == 0, ibis.null("float64"), numerator / denominator)
 
 

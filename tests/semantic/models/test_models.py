@@ -99,3 +99,16 @@ def test_number_lists_read_on_duckdb(literal, expected):
     raw = ibis.duckdb.connect().create_table("raw", pd.DataFrame({column.name: [literal]}))
     got = raw.select(values=typed(raw, column)).to_pyarrow().column("values").to_pylist()[0]
     assert got == expected
+
+
+def test_ratio_or_null_and_age_bands():
+    """The one safe division (row ratios here, the catalog's ratios of sums) and the age bands' edges, by hand."""
+    import ibis
+
+    from semantic.models.intermediate import AGE_BANDS, age_band, ratio_or_null
+
+    t = ibis.memtable(pd.DataFrame({"top": [6.0, 1.0, 0.0, -3.0], "bottom": [3.0, 0.0, 0.0, 2.0],
+                                    "age": [29, 30, 44, 60]}))
+    got = ibis.duckdb.connect().execute(t.select(ratio=ratio_or_null(t.top, t.bottom), band=age_band(t.age)))
+    assert got.ratio.tolist()[::3] == [2.0, -1.5] and got.ratio[1:3].isna().all()
+    assert got.band.tolist() == ["18-29", "30-44", "30-44", "60+"] and AGE_BANDS == ("18-29", "30-44", "45-59", "60+")
