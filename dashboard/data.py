@@ -29,14 +29,14 @@ _pinned: dict[str, Warehouse] = {}  # session id -> the version its page reads
 # layer's parsed form (semantic.request.Where), where a tuple is a range: here a category's values are a tuple
 # too (a list is not hashable), and only the time dimension's tuple is a range (of ISO dates), so it is read
 # into the layer's form by layer_filters.
-Where = tuple[tuple[str, tuple], ...]
+Selection = tuple[tuple[str, tuple], ...]
 
 
-def where_of(selection: dict[str, list]) -> Where:
+def where_of(selection: dict[str, list]) -> Selection:
     return tuple(sorted((dim, tuple(values)) for dim, values in selection.items() if values))
 
 
-def layer_filters(where: Where) -> dict[str, list | tuple]:
+def layer_filters(where: Selection) -> dict[str, list | tuple]:
     """The layer's form of a filter selection: a list of values, or for a time dimension a range (a tuple)."""
     return {dimension: values if DIMENSIONS[dimension].kind == "time" else list(values) for dimension, values in where}
 
@@ -103,17 +103,17 @@ def _ask(warehouse: Warehouse, method: str, *args, **kwargs) -> pd.DataFrame:
 
 # Answers are cached by warehouse version and plain filter values: sessions reading one version share them.
 @functools.lru_cache(maxsize=512)
-def _query(warehouse: Warehouse, metrics: tuple[str, ...], by: tuple[str, ...], where: Where, time_grain: str):
+def _query(warehouse: Warehouse, metrics: tuple[str, ...], by: tuple[str, ...], where: Selection, time_grain: str):
     return _ask(warehouse, "query", list(metrics), by=list(by), where=layer_filters(where), time_grain=time_grain)
 
 
 @functools.lru_cache(maxsize=128)
-def _deciles(warehouse: Warehouse, where: Where) -> pd.DataFrame:
+def _deciles(warehouse: Warehouse, where: Selection) -> pd.DataFrame:
     return _ask(warehouse, "deciles", where=layer_filters(where))
 
 
 @functools.lru_cache(maxsize=128)
-def _lorenz(warehouse: Warehouse, where: Where) -> pd.DataFrame:
+def _lorenz(warehouse: Warehouse, where: Selection) -> pd.DataFrame:
     return _ask(warehouse, "lorenz", where=layer_filters(where))
 
 
@@ -138,15 +138,15 @@ def reset() -> None:
         _newest.clear()
 
 
-def query(metrics: tuple[str, ...], by: tuple[str, ...] = (), where: Where = (), time_grain: str = "month"):
+def query(metrics: tuple[str, ...], by: tuple[str, ...] = (), where: Selection = (), time_grain: str = "month"):
     return _query(_warehouse(), metrics, by, where, time_grain)
 
 
-def deciles(where: Where = ()) -> pd.DataFrame:
+def deciles(where: Selection = ()) -> pd.DataFrame:
     return _deciles(_warehouse(), where)
 
 
-def lorenz(where: Where = ()) -> pd.DataFrame:
+def lorenz(where: Selection = ()) -> pd.DataFrame:
     return _lorenz(_warehouse(), where)
 
 
@@ -158,7 +158,7 @@ def metric_sql(metric: str) -> str:
     return _metric_sql(_warehouse(), metric)
 
 
-def accounts(where: Where = ()) -> pd.DataFrame:
+def accounts(where: Selection = ()) -> pd.DataFrame:
     """Account-level rows for the CSV export: not cached (large, and asked for rarely)."""
     return _ask(_warehouse(), "accounts", where=layer_filters(where))
 

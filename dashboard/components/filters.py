@@ -82,7 +82,7 @@ class Filters:
         chosen = list(widget.value)
         widget.value = [v for v in chosen if v != value] if value in chosen else [*chosen, value]
 
-    def where(self, *_values) -> data.Where:
+    def where(self, *_values) -> data.Selection:
         """The plain, hashable filter the layer is asked with (no filter for empty or every value)."""
         return data.where_of(effective(self.selection(), self.options))
 
@@ -98,7 +98,7 @@ class Filters:
             return None
         return first, last
 
-    def activity_where(self) -> data.Where:
+    def activity_where(self) -> data.Selection:
         """The filters, and the months chosen for the activity chart (none when every month is)."""
         months = self.chosen_months()
         if months is None:
