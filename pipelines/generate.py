@@ -33,6 +33,7 @@ from semantic.models.raw import (
     LOAN_STATUSES,
     MAX_OBSERVATIONS,
     MIN_OBSERVATIONS,
+    RANGES,
     RAW_COLUMN_NAMES,
     RISK_TOLERANCES,
 )
@@ -135,7 +136,7 @@ def make_chunk(seed: int, chunk: int, rows: int, first_row: int, first_customer_
 
     # Customer attributes: drawn once per customer, repeated on each of its rows.
     risk = rng.choice(3, size=n_cust, p=[0.35, 0.40, 0.25])
-    age = np.clip(np.rint(rng.normal(45, 14, n_cust)), 18, 90).astype(np.int64)
+    age = np.clip(np.rint(rng.normal(45, 14, n_cust)), *RANGES["age"]).astype(np.int64)
     education = rng.choice(5, size=n_cust, p=[0.25, 0.15, 0.35, 0.2, 0.05])
     history = rng.choice(4, size=n_cust, p=[0.25, 0.40, 0.25, 0.10])
     income = np.round(rng.lognormal(np.log(42_000) + 0.18 * education, 0.45), 2)
@@ -148,7 +149,7 @@ def make_chunk(seed: int, chunk: int, rows: int, first_row: int, first_customer_
         "Customer Profile.investment_goals": _pick(INVESTMENT_GOALS, rng.integers(0, 5, n_cust)),
         "Customer Profile.education_level": _pick(EDUCATION_LEVELS, education),
         "Customer Profile.marital_status": _pick(MARITAL_STATUSES, rng.choice(4, n_cust, p=[0.35, 0.45, 0.15, 0.05])),
-        "Customer Profile.dependents": np.minimum(rng.poisson(1.2, n_cust), 8),
+        "Customer Profile.dependents": np.minimum(rng.poisson(1.2, n_cust), RANGES["dependents"][1]),
         "Customer Profile.region": _pick(REGIONS, rng.integers(0, 5, n_cust)),
         "Customer Profile.financial_history": _pick(FINANCIAL_HISTORIES, history),
         "Customer Profile.sector": _pick(SECTORS, rng.integers(0, len(SECTORS), n_cust)),

@@ -93,6 +93,9 @@ MONEY_COLUMNS = tuple(f"Account Activity.{name}" for name in (
       "Time Series Data.transactions", "Time Series Data.repayments")
 EARLIEST_DATE = date(1970, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
+# The ranges data-contract.md gives whole-number and rate columns (by staging name; inclusive): the staging
+# suite checks them, the generator draws within them.
+RANGES = {"interest_rate": (0, 1), "age": (18, 90), "dependents": (0, 8), "loan_term": (12, 360)}
 # Every account's activity lists hold this many month-end observations (data-contract.md).
 MIN_OBSERVATIONS, MAX_OBSERVATIONS = 3, 24
 
