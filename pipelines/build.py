@@ -13,7 +13,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,12 +21,11 @@ import ibis
 
 from expectations import claim_reports_dir
 from pipelines import publish, target
-from semantic.models.contract import check_staged
 from pipelines.load import check_header, confirm_unchanged, fingerprint, load_raw, numbered_raw
-from semantic import backends
+from semantic import backends, engines
 from semantic.config import masked_url, url_path
-from semantic.models.raw import CONTRACT_VERSION
-from semantic.models.raw import RAW_TABLE
+from semantic.models.contract import check_staged
+from semantic.models.raw import CONTRACT_VERSION, RAW_TABLE
 from semantic.models.staging import stg_fintech_data
 from semantic.tables import MODELS
 
@@ -62,8 +60,7 @@ def build(source: Path, url: str, echo: Callable[[str], None] = print, memory: s
         echo(f"building {len(MODELS)} tables from {source} into {masked_url(url)} (build {marker['build_id']})")
         publication = publish.begin(url, marker["build_id"])
         try:
-            if publication.con.name == "duckdb":
-                _tune_duckdb(publication.con, memory)
+            engines.of(publication.con).tune_for_build(publication.con, memory)
             built, gate = _materialize(publication, source, echo)
             publication.save(backends.MARKER_TABLE, ibis.memtable([marker]))
             publication.commit()
@@ -94,37 +91,9 @@ def _write_report(runs, url: str, marker: dict, echo: Callable[[str], None]) -> 
     echo(f"validation report: {summary} (Data Docs: {summary.parent / 'docs' / 'index.html'})")
 
 
-def _tune_duckdb(con, memory: str | None) -> None:
-    """Settings measured on the 10M-account build (2 cores), each worth seconds there."""
-    if memory:
-        con.raw_sql(f"SET memory_limit = '{memory}'")  # checked: a size, nothing else
-    # FSST string compression is weighed for every text segment written and almost never chosen here
-    # (dictionaries win: the 10M intermediate table is 404 MB with it, 403 MB without); not weighing it
-    # takes ~10% off writing a wide table
-    con.raw_sql("SET disabled_compression_methods = 'fsst'")
-
-
-@contextmanager
-def _checking_threads(con):
-    """DuckDB runs the gate's checks with twice as many threads as cores, then goes back to its default.
-
-    With them the activity fact's grain check (a hash aggregate of 135M distinct keys at 10M accounts)
-    takes 10 s instead of 16 (1 s instead of 2 at 1M); 8 threads on 2 cores gave nothing more. The
-    tables built with them were no faster, and their final checkpoint 2 s slower: only the checks get them.
-    """
-    if con.name != "duckdb":
-        yield
-        return
-    default = con.raw_sql("SELECT current_setting('threads')").fetchone()[0]
-    con.raw_sql(f"SET threads = {2 * default}")
-    try:
-        yield
-    finally:
-        con.raw_sql(f"SET threads = {default}")
-
-
 def _materialize(publication, source: Path, echo: Callable[[str], None]) -> tuple[list[BuiltTable], object]:
     con = publication.con
+    engine = engines.of(con)  # its speed paths: the checking threads, the CSV read by the engine itself
     # Great Expectations takes ~2.5 s to import: done while the database reads the CSV (it releases the GIL)
     gate_import = threading.Thread(target=importlib.import_module, args=("expectations.gate",), daemon=True)
     gate_import.start()
@@ -136,22 +105,22 @@ def _materialize(publication, source: Path, echo: Callable[[str], None]) -> tupl
     from expectations.gate import Gate
 
     gate = Gate(echo)
-    with _checking_threads(con):
+    with engine.checking_threads(con):
         gate.run_ready(tables)
     built = []
     for model in MODELS:
         start = time.perf_counter()
         inputs = {name: tables[name] for name in inspect.signature(model).parameters}
         table = publication.save(model.__name__, model(**inputs))
-        if model is stg_fintech_data and con.name == "duckdb":  # read from the file itself: pipelines/load.py
+        if model is stg_fintech_data and engine.reads_csv_itself:  # read from the file: pipelines/load.py
             confirm_unchanged(con, source, checked)
-            # the parsed activity lists: well formed? (on other backends the loader checked them in DuckDB
-            # before streaming the rows)
+            # the parsed activity lists: well formed? (on other backends the loader checked them in DuckDB,
+            # semantic.engines.LOCAL, before streaming the rows)
             check_staged(table, source, numbered_raw(con, source))
         tables[model.__name__] = table
         built.append(BuiltTable(model.__name__, table.count().execute(), time.perf_counter() - start))
         echo(_progress(built[-1]))
-        with _checking_threads(con):
+        with engine.checking_threads(con):
             gate.run_ready(tables)
     return built, gate
 

@@ -1,14 +1,15 @@
 """CSV -> raw table, with the contract's refusals, on any backend.
 
-The one place that knows how a CSV is read. DuckDB reads it with the
-contract's types (no pandas round trip); values that cannot be typed are
-collected by the reader's reject tables with their line numbers. On DuckDB
-the raw table is a view of the file, which staging reads directly. On every
-other backend the same DuckDB reader and the same checks run in memory first,
-then the typed rows stream into the backend as Arrow batches: one set of
-typing rules and refusals for all. There the raw table is temporary wherever
-the backend allows: it holds the customer address, so it never reaches the
-published warehouse.
+The one place that knows how a CSV is read. DuckDB (semantic.engines.LOCAL,
+the in-process engine) reads it with the contract's types (no pandas round
+trip); values that cannot be typed are collected by the reader's reject tables
+with their line numbers. On an engine that reads the CSV itself (DuckDB:
+`reads_csv_itself`) the raw table is a view of the file, which staging reads
+directly. On every other backend the same DuckDB reader and the same checks
+run in memory first, then the typed rows stream into the backend as Arrow
+batches (each engine's `stream_in`): one set of typing rules and refusals for
+all. There the raw table is temporary wherever the backend allows: it holds
+the customer address, so it never reaches the published warehouse.
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ import os
 import stat
 from pathlib import Path
 
-import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
 
+from semantic import engines
 from semantic.models.contract import (
     MAX_EXAMPLES,
     ContractViolation,
@@ -54,10 +54,10 @@ def load_raw(con, source: Path) -> ir.Table:
     """
     source = Path(source)
     check_header(source)
-    if con.name == "duckdb":
+    if engines.of(con).reads_csv_itself:
         return _read_checked(con, source)
     checked = fingerprint(source)
-    reader = ibis.duckdb.connect()
+    reader = engines.LOCAL.connect()
     try:
         raw = _read_checked(reader, source)
         # The build checks the parsed activity lists on DuckDB itself; here, before a row leaves the reader,
@@ -78,25 +78,16 @@ def check_lists_suite(staged: ir.Table) -> None:
     from expectations.gate import report, run_suite
     from expectations.suites import STAGING, Suite
 
-    run = run_suite(Suite(STAGING.name, [t for t in STAGING.targets if t.needs]), {"stg_fintech_data": staged})
+    run = run_suite(Suite(STAGING.name, [t for t in STAGING.targets if t.requires_operation]),
+                    {"stg_fintech_data": staged})
     if run.blocking:
         raise GateFailure([run], report([run]))
 
 
 def stream(table: ir.Table, con, name: str) -> ir.Table:
-    """Copy `table` into `con` as a temporary `name`, in Arrow batches: it never reaches a file or the warehouse.
-
-    DataFusion keeps every table in memory; Spark's temporary tables are views
-    of an in-memory DataFrame, built once from the batches.
-    """
-    batches = table.to_pyarrow_batches(chunk_size=BATCH_ROWS)
-    if con.name == "pyspark":
-        return con.create_view(name, ibis.memtable(batches.read_all()), overwrite=True)
-    first = pa.Table.from_batches([next(batches)])  # never empty: _read_checked refuses a file without rows
-    target = con.create_table(name, first, temp=con.name != "datafusion", overwrite=True)
-    for batch in batches:
-        con.insert(name, pa.Table.from_batches([batch]))
-    return target
+    """Copy `table` into `con` as a temporary `name`, in Arrow batches: it never reaches a file or the warehouse
+    (how the batches go in is the engine's: semantic/engines/, `stream_in`)."""
+    return engines.of(con).stream_in(con, name, table.to_pyarrow_batches(chunk_size=BATCH_ROWS))
 
 
 def _read_checked(con, source: Path) -> ir.Table:

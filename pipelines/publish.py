@@ -24,7 +24,7 @@ import ibis.expr.types as ir
 import sqlglot as sg
 
 from pipelines.target import alive
-from semantic import backends
+from semantic import backends, engines
 from semantic.config import backend_name, masked_url, url_path
 
 SCRATCH_MARK = ".building-"
@@ -182,9 +182,9 @@ def _fsync(path: Path) -> None:
 
 
 # What a scratch build leaves beside its target, by its exact name: the file, and what its engine keeps
-# next to it (DuckDB's .wal and its spill directory .tmp, SQLite's -journal, -wal and -shm). Nothing else
-# is ever removed, whatever its name looks like.
-_SCRATCH_SUFFIXES = ("", ".wal", ".tmp", "-journal", "-wal", "-shm")
+# next to it (each engine's profile says: DuckDB's .wal and its spill directory .tmp, SQLite's -journal, -wal
+# and -shm). Nothing else is ever removed, whatever its name looks like.
+_SCRATCH_SUFFIXES = ("", *dict.fromkeys(suffix for engine in engines.ENGINES.values() for suffix in engine.beside))
 
 
 def _scratch_files(target: Path, pid: int | None = None) -> list[Path]:
@@ -219,10 +219,10 @@ def _remove(path: Path) -> None:
 
 
 def _is_database(path: Path) -> bool:
-    """An empty file, or one that starts as a DuckDB or SQLite database does."""
+    """An empty file, or one that starts as a database file of an engine does (DuckDB's, SQLite's)."""
     try:
         with open(path, "rb") as f:
             head = f.read(16)
     except OSError:
         return False
-    return not head or head.startswith(b"SQLite format 3\x00") or head[8:12] == b"DUCK"
+    return not head or any(engine.holds_database(head) for engine in engines.ENGINES.values())

@@ -1,6 +1,6 @@
-"""Where a warehouse lives and how to open it, for each supported backend.
+"""Where a warehouse lives and how to open it, whichever engine holds it.
 
-Three kinds of storage, one per kind of engine:
+Three kinds of storage, one per kind of engine (semantic/engines/: each engine's profile says its kind):
 
 - a database file (duckdb, sqlite): the URL names the file;
 - a database server (postgres): the URL names the server and the database;
@@ -10,7 +10,8 @@ Three kinds of storage, one per kind of engine:
   file under its table's name.
 
 Everything above this module (models, metrics, the dashboard) sees only Ibis
-tables and never asks which kind it got.
+tables and never asks which kind it got; this module asks the engines' profiles
+every difference between them, never an engine's name.
 """
 
 from __future__ import annotations
@@ -18,97 +19,67 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 
-import ibis
-import sqlglot
-
+from semantic import engines
 from semantic.config import (
-    BadURL,
+    BadURL,  # noqa: F401  (the refusal of a URL, for this module's callers)
     backend_name,
     check_path_url,
     data_dir,
     default_source,
     is_default_backend,
     masked_url,
-    redact,
     server_address,
     url_path,
 )
+from semantic.engines import CannotConnect, MissingDriver, UnsupportedBackend  # noqa: F401  (raised from here)
+from semantic.engines.pyspark import SPARK_MASTER_ENV, spark_session  # noqa: F401  (a Spark warehouse's session)
 
-STORAGE = {"duckdb": "file", "sqlite": "file", "postgres": "server", "datafusion": "parquet", "pyspark": "parquet"}
-# The module each backend's driver comes in, and the extra of this package that installs it (`make serve` installs
-# none: DuckDB is in the base package; `make test` installs them all).
-DRIVERS = {"sqlite": ("regex", "sqlite"), "postgres": ("psycopg", "postgres"),
-           "datafusion": ("datafusion", "datafusion"), "pyspark": ("pyspark", "spark")}
-SPARK_MASTER_ENV = "FINTECH_SPARK_MASTER"
-WITHOUT_ARRAYS = {"sqlite"}  # no array type at all: lists are kept as text (semantic/models/lists.py)
 CURRENT = "current"
 # Every published warehouse holds this one-row table: which build made it (build_id, built_at), under which
 # contract version, from which extract. A build writes over nothing that lacks it (pipelines/target.py);
 # validation reports name the build they checked.
 MARKER_TABLE = "fintech_build"
-# Readers cannot write, whatever their rights: the session refuses it.
-READ_ONLY_SESSION = {"sqlite": "PRAGMA query_only = ON", "postgres": "SET default_transaction_read_only = on"}
+# The names a build gives its tables: each model layer's prefix (stg_fintech_data, dim_customer, fct_..., int_...,
+# agg_..., kpi_...). A database holding such tables but no build marker is someone else's (inspect).
+TABLE_NAME = re.compile(r"(?:stg|dim|fct|int|agg|kpi)_[a-z0-9_]+")
 
 
-class UnsupportedBackend(BadURL):
-    """A URL whose backend this project does not build or read."""
-
-
-class MissingDriver(BadURL):
-    """A backend whose driver is not installed (the lean `make serve` environment has DuckDB only)."""
-
-
-class CannotConnect(ConnectionError):
-    """The server at a URL did not answer, or refused the login: the message says which, with the URL masked."""
+def engine_of(url: str) -> engines.Engine:
+    """The profile of the engine a URL names (BadURL when it is no URL: a bare name is not one here)."""
+    return engines.profile(backend_name(url))
 
 
 def storage(url: str) -> str:
     """'file', 'server' or 'parquet': how a warehouse at `url` is stored and published; BadURL for a URL of
     another backend, or one that cannot be read unambiguously (checked here, before any driver sees it)."""
-    name = backend_name(url)
-    kind = STORAGE.get("postgres" if name == "postgresql" else name)
-    if kind is None:
-        raise UnsupportedBackend(f"unsupported backend {name!r}: use one of {', '.join(sorted(STORAGE))} "
-                                 "(as in duckdb:///path/to/fintech.duckdb)")
-    if kind == "server":
+    engine = engine_of(url)  # BadURL for no URL at all, UnsupportedBackend for another engine's
+    if engine.storage == "server":
         server_address(url)
     else:
-        check_path_url(url)
-    _require_driver("postgres" if name == "postgresql" else name)
-    return kind
+        check_path_url(url, example=engine.example)
+    engine.require_driver()
+    return engine.storage
 
 
-def _require_driver(name: str) -> None:
-    import importlib.util
-
-    module, extra = DRIVERS.get(name, (None, None))
-    if module and importlib.util.find_spec(module) is None:
-        raise MissingDriver(f"the {name} backend needs its driver ({module}), which is not installed here: "
-                            f"pip install -e '.[{extra}]' (make test installs every backend's)")
-
-
-# Operations a backend lacks in Ibis 12, where a check or a model has no exact other way; each with what
-# covers for it. Everything else runs everywhere (docs/backends.md shows the proof).
-LACKING = {
-    "sqlite": {"array filter": "SQLite has no arrays; the loader ran these checks in DuckDB before loading",
-               "translate to nothing": "Ibis' SQLite TRANSLATE (a Python function) cannot delete characters: "
-                                       "staging chains REPLACEs instead"},
-    "datafusion": {"array filter": "no ArrayFilter in Ibis' DataFusion compiler; the loader ran these checks "
-                                   "in DuckDB before loading"},
-}
+def database_file(url: str) -> Path | None:
+    """The database file a URL names (an engine that keeps a file: duckdb, sqlite); None otherwise or in memory."""
+    try:
+        engine = engine_of(url)
+    except UnsupportedBackend:
+        return None
+    return url_path(url) if engine.storage == "file" else None
 
 
 def lacks(con, operation: str) -> str | None:
-    """Why `con` cannot run `operation` (and what covers for it), or None when it can."""
-    return LACKING.get(con.name, {}).get(operation)
+    """Why `con` cannot run `operation` (and what covers for it), or None when it can (semantic/engines/)."""
+    return engines.of(con).lacks(operation)
 
 
 def has_arrays(con) -> bool:
     """Can `con` store and index arrays? (Everywhere but SQLite.)"""
-    return con.name not in WITHOUT_ARRAYS
+    return engines.of(con).has_arrays
 
 
 def build_marker(con) -> dict | None:
@@ -209,7 +180,6 @@ def reports_dir(url: str) -> Path:
 
 MISSING = "missing"
 DIRECTORY_MARK = ".fintech-warehouse"  # a Parquet directory's first build writes it: the directory is ours
-_MAGIC = {"sqlite": (0, b"SQLite format 3\x00"), "duckdb": (8, b"DUCK")}
 
 
 class NotAWarehouse(ValueError):
@@ -259,9 +229,7 @@ def inspect(url: str) -> str | None:
             con.disconnect()
         if MARKER_TABLE in tables:
             return None
-        from semantic.tables import MODELS  # the tables a build writes
-
-        ours = sorted({m.__name__ for m in MODELS} & tables)
+        ours = sorted(name for name in tables if TABLE_NAME.fullmatch(name))
         return f"a database holding tables named like this warehouse's ({', '.join(ours[:3])}) without the build " \
                f"marker {MARKER_TABLE}" if ours else MISSING
     path = url_path(url)
@@ -276,13 +244,13 @@ def inspect(url: str) -> str | None:
 
 
 def _inspect_file(url: str, path: Path) -> str | None:
-    name = backend_name(url)
+    engine = engine_of(url)
+    name = engine.name
     if not path.is_file():
         return "not a file" if not path.is_dir() else "a directory"
-    offset, magic = _MAGIC[name]
     with open(path, "rb") as f:
         head = f.read(16)
-    if head[offset:offset + len(magic)] != magic:
+    if not engine.holds_database(head):
         return f"not a {name} database file"
     try:
         con = connect_engine(url, read_only=True)
@@ -325,48 +293,11 @@ def connect_engine(url: str, read_only: bool = False):
     """An Ibis connection to compute with: the database itself, or an engine for a Parquet directory.
 
     A server is given the URL's parts (server_address), never the URL, with a connect timeout; when it does not
-    answer, CannotConnect says so without the driver's text quoting what it was given.
+    answer, CannotConnect says so without the driver's text quoting what it was given. A read-only connection
+    refuses writes in its session too, where the engine has a statement for it.
     """
-    kind, name = storage(url), backend_name(url)
-    if name == "duckdb":
-        path = url_path(url)
-        if path is not None and read_only:
-            # Attached rather than opened by path: DuckDB keeps one instance per path in a process, and that
-            # instance goes on reading the file it first opened, so a rebuilt warehouse would never be seen.
-            con = ibis.duckdb.connect()
-            con.raw_sql(f"ATTACH {sqlglot.exp.Literal.string(str(path)).sql('duckdb')} AS warehouse (READ_ONLY)")
-            con.raw_sql("USE warehouse")
-            return con
-        return ibis.duckdb.connect(str(path) if path else ":memory:")
-    if name == "datafusion":
-        return ibis.datafusion.connect()
-    if name == "pyspark":
-        return ibis.pyspark.connect(spark_session(url_path(url)))
-    con = _connect_server(url) if kind == "server" else ibis.connect(url)
-    if read_only and name in READ_ONLY_SESSION:  # besides the role's own rights (README: a SELECT-only role)
-        con.raw_sql(READ_ONLY_SESSION[name])
-    return con
-
-
-def _connect_server(url: str):
-    import psycopg
-
-    try:
-        return ibis.postgres.connect(**server_address(url).connect_kwargs())
-    except (psycopg.OperationalError, psycopg.ProgrammingError) as e:
-        reason = redact(str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__, url)
-        # libpq refusing an option or its value (read before it connects): the URL is refused, not the server
-        if isinstance(e, psycopg.ProgrammingError) or (reason.startswith("connection is bad:")
-                                                       and re.search(_BAD_OPTION, reason)):
-            raise BadURL(f"PostgreSQL's driver refused the URL's options (after '?'): "
-                         f"{reason.removeprefix('connection is bad: ')}") from None
-        raise CannotConnect(f"cannot connect to {masked_url(url)}: {reason}") from None
-
-
-# libpq's words for an option value it cannot read, said before it reaches any server ("connection is bad: ...":
-# `invalid sslmode value: "x"`, `invalid integer value "x" for connection option "keepalives"`, `could not parse
-# network address "x"`)
-_BAD_OPTION = r"invalid \w+ value|invalid integer value|for connection option|could not parse network address"
+    storage(url)  # the URL read and checked first, and the driver there
+    return engine_of(url).connect(url, read_only=read_only)
 
 
 def open_warehouse(url: str, read_only: bool = True):
@@ -396,27 +327,3 @@ def fetch_one(con, sql: str):
     finally:
         cursor.close()
     return row[0] if row else None
-
-
-def spark_session(root: Path | None = None):
-    """A Spark session: local mode on this machine unless FINTECH_SPARK_MASTER names a cluster (spark://...).
-
-    Its own catalog stays beside the warehouse (`<root>/spark-catalog`), never in the working directory;
-    the warehouse itself is the Parquet directory, read by path.
-    """
-    from pyspark.sql import SparkSession
-
-    catalog = (root or Path(tempfile.gettempdir())).resolve() / "spark-catalog"
-
-    master = os.environ.get(SPARK_MASTER_ENV, "local[2]")
-    session = (SparkSession.builder.master(master).appName("fintech")
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.shuffle.partitions", "4")
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true")  # fetches and in-memory tables
-               .config("spark.sql.warehouse.dir", str(catalog / "warehouse"))
-               .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={catalog}")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("FATAL")  # errors reach Python as exceptions; the JVM's logs are noise
-    return session

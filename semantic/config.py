@@ -55,7 +55,8 @@ def is_default_backend(url: str) -> bool:
     """Is `url` the embedded default warehouse (however the path is written)?"""
     default = url_path(default_backend_url())
     try:
-        return backend_name(url) == "duckdb" and url_path(url) is not None and url_path(url).resolve() == default
+        return (backend_name(url) == backend_name(default_backend_url()) and url_path(url) is not None
+                and url_path(url).resolve() == default)
     except ValueError:
         return False
 
@@ -122,8 +123,9 @@ def _remove(text: str, secrets: list[str], public: list[tuple[int, int]]) -> str
 
 
 def _public_spans(text: str, urls: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Where `text` shows what masked_url shows of `urls`: their scheme before `://`, and a server URL's host
-    right after `://` or `@`. A secret found only there says nothing of the secret."""
+    """Where `text` shows what masked_url shows of `urls`: their scheme before `://`, and the host (as
+    server_address reads a URL's host; none when it reads none) right after `://` or `@`. A secret found only
+    there says nothing of the secret."""
     spans = []
     for url in urls:
         match = _SCHEME.match(url)
@@ -131,7 +133,7 @@ def _public_spans(text: str, urls: tuple[str, ...]) -> list[tuple[int, int]]:
             continue
         pieces = [rf"(?<![A-Za-z0-9+.-]){re.escape(match.group(1))}://"]
         try:
-            host = server_address(url).host if backend_name(url) in ("postgres", "postgresql") else None
+            host = server_address(url).host
         except BadURL:
             host = None
         if host:
@@ -231,18 +233,13 @@ def url_path(url: str) -> Path | None:
     return None if path in {"", ":memory:"} else Path(path)
 
 
-def database_file(url: str) -> Path | None:
-    """The database file of a file-based URL (duckdb, sqlite); None otherwise or in memory."""
-    return url_path(url) if backend_name(url) in {"duckdb", "sqlite"} else None
-
-
-def check_path_url(url: str) -> Path:
+def check_path_url(url: str, example: str | None = None) -> Path:
     """The path a file or directory URL names, or BadURL: a path only (no user, host, `?` or `#`, which a
-    reader would silently cut off)."""
+    reader would silently cut off). `example`: a valid URL of the same scheme, for the message."""
     name, rest = backend_name(url), _after_scheme(url)
     if "?" in rest or "#" in rest:
         raise BadURL(f"a {name} URL is a path, and '?' or '#' cannot be part of it: "
-                     f"{name}:///path/to/{'fintech.duckdb' if name == 'duckdb' else 'warehouse'}")
+                     f"{example or f'{name}:///path/to/warehouse'}")
     if "@" in rest.split("/", 1)[0]:
         raise BadURL(f"a {name} URL names a file or directory ({name}:///absolute/path or {name}://relative/path), "
                      "not a user or a host")
@@ -364,7 +361,10 @@ _CONNECTION_OPTIONS: list[str] | None = None
 
 def _check_options(options: dict[str, str]) -> None:
     """BadURL for an option libpq does not know, or a whole-number option that is not one (before any
-    connection: libpq would refuse them only when connecting)."""
+    connection: libpq would refuse them only when connecting). No options: nothing to check (the driver's list
+    of options is not even read: redact reads every URL's host this way)."""
+    if not options:
+        return
     known = connection_options()
     for name, value in options.items():
         if known is not None and name not in known:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-BACKEND_ORDER = ("duckdb", "sqlite", "postgres", "datafusion", "pyspark")
+from semantic import engines
+
+BACKEND_ORDER = tuple(engines.ENGINES)  # the registry's order (semantic/engines/)
 RANK = {"yes": 0, "missing": 1, "FAILED": 2}
 
 HEADER = """# Backends: what runs where
@@ -18,9 +20,12 @@ HEADER = """# Backends: what runs where
 Written by `make backends-doc` from the conformance suite
 (`tests/semantic/test_backends.py`): every backend builds the warehouse with
 `fintech build` from the same generated extract, and every published table and
-metric is compared with DuckDB's (relative error <= 1e-9, row order ignored).
+metric is compared with DuckDB's (relative error <= 1e-9, row order ignored);
+DuckDB's own are compared, to the same tolerance, with the independent pandas
+reference (`tests/reference.py`), never with themselves.
 "yes": every test of the feature passed; "missing: ..." names an operation the
-backend lacks, marked in the test; "FAILED": a test failed.
+backend lacks, declared in the test (`notimpl`: it must fail there with exactly
+the exception given); "FAILED": a test failed.
 
 Validation path: on every backend the expectation suites run in the database as
 Ibis aggregates (expectations/gate.py), and Great Expectations builds its

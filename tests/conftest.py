@@ -147,7 +147,8 @@ def postgres_database(postgres_cluster):
     return lambda name: create_database(postgres_cluster, name)
 
 
-# ---- the capability matrix: tests marked `feature` report what each backend can do (docs/backends.md)
+# ---- the capability matrix: tests marked `feature` report what each backend can do (docs/backends.md);
+# a backend's gap is declared in the test itself, `notimpl`, as in Ibis' own backend suite
 
 def pytest_addoption(parser):
     parser.addoption("--capability-matrix", metavar="PATH", default=None,
@@ -157,12 +158,37 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "feature(name): the capability a backend conformance test proves; "
                                        "{param} placeholders take the test's parameters")
+    config.addinivalue_line("markers", "notimpl(backends, raises, reason): on these backends the test must fail "
+                                       "with exactly `raises` (an operation they lack: the matrix shows `reason`), "
+                                       "and pass everywhere else")
     config._capabilities = {}
+
+
+def _notimpl(item):
+    """The `notimpl` marker that applies to this test's backend (its `backend` parameter), or None."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or "backend" not in callspec.params:
+        return None
+    return next((marker for marker in item.iter_markers("notimpl") if callspec.params["backend"] in marker.args[0]),
+                None)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        marker = _notimpl(item)
+        if marker is not None:
+            item.add_marker(pytest.mark.xfail(raises=marker.kwargs["raises"], reason=marker.kwargs["reason"],
+                                              strict=True))
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
+    notimpl = _notimpl(item)
+    if notimpl is not None and hasattr(report, "wasxfail") and call.excinfo is not None \
+            and call.excinfo.type is not notimpl.kwargs["raises"]:  # a subclass is another failure: not this gap
+        report.outcome = "failed"
+        del report.wasxfail
     marker = item.get_closest_marker("feature")
     callspec = getattr(item, "callspec", None)
     if marker and callspec and "backend" in callspec.params and (report.when == "call" or report.outcome != "passed"):

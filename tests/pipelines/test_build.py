@@ -1,4 +1,4 @@
-"""`fintech build`: all tables, progress lines, configuration, and atomic publish."""
+"""`fintech build`: all tables, progress lines, configuration (publishing it: tests/pipelines/test_publish.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,7 @@ import shutil
 import subprocess
 import sys
 
-import pytest
-
-from pipelines import build as build_module
-from semantic.tables import MODELS
-from tests.conftest import SAMPLE_CSV, file_digest, read_tables, run_fintech, warehouse_url
+from tests.conftest import SAMPLE_CSV, read_tables, run_fintech, warehouse_url
 from tests.spec import MODEL_TABLES, PUBLISHED_TABLES
 
 TABLE_NAMES = list(MODEL_TABLES)
@@ -70,31 +66,6 @@ def test_a_password_in_the_url_is_never_printed():
     assert "s3cret-pw" not in result.stdout + result.stderr
     assert "analyst:***@" in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
-
-
-def _failing_model(int_customer_account_metrics):
-    raise RuntimeError("disk full (simulated)")
-
-
-def test_a_failure_midway_leaves_the_published_warehouse_identical(published, monkeypatch):
-    target, digest, contents = published
-    models = list(MODELS)
-    models[models.index(MODELS[7])] = _failing_model  # fails after staging, core and intermediate were built
-    monkeypatch.setattr(build_module, "MODELS", tuple(models))
-
-    with pytest.raises(RuntimeError, match="disk full"):
-        build_module.build(SAMPLE_CSV, warehouse_url(target), echo=lambda line: None)
-
-    assert file_digest(target) == digest
-    after = read_tables(target)
-    assert sorted(after) == sorted(contents)
-    assert all(after[name].equals(frame) for name, frame in contents.items())
-    assert _beside(target) == []  # the scratch file was removed
-
-
-def _beside(target) -> list[str]:
-    """What lies beside a published warehouse file but the file and its validation reports."""
-    return sorted(p.name for p in target.parent.iterdir() if p.name not in {target.name, f"{target.name}.validation"})
 
 
 def test_a_portfolio_whose_balances_total_zero_publishes_with_null_shares(tmp_path):

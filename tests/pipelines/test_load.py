@@ -258,8 +258,8 @@ def test_a_file_changed_after_its_checks_is_refused(change, tmp_path):
 
     import ibis
 
-    from semantic.models.contract import ContractViolation
     from pipelines.load import confirm_unchanged, fingerprint, load_raw
+    from semantic.models.contract import ContractViolation
     from semantic.models.staging import stg_fintech_data
 
     source = _write(tmp_path / "extract.csv", [HEADER, *ROWS])

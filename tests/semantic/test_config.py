@@ -39,7 +39,9 @@ def test_secrets_are_masked(url, masked):
     ],
 )
 def test_database_file_of_a_url(url, path):
-    assert config.database_file(url) == path
+    from semantic import backends
+
+    assert backends.database_file(url) == path
 
 
 def test_a_url_without_a_scheme_is_refused():
@@ -92,14 +94,33 @@ def test_a_memory_limit_at_or_above_the_floor_is_kept(text):
                                  "pyspark:///tmp/warehouse", "sqlite:///tmp/w.db", "datafusion:///tmp/warehouse"])
 def test_a_backend_without_its_driver_says_which_extra_installs_it(url, monkeypatch, capsys):
     """As in the lean `make serve` environment (DuckDB only): refused in words (exit 2), before any connection."""
-    from fintech.cli import main
-    from semantic import backends
+    import dataclasses
 
-    name = backends.backend_name(url).replace("postgresql", "postgres")
-    extra = backends.DRIVERS[name][1]
-    monkeypatch.setitem(backends.DRIVERS, name, ("fintech_no_such_driver", extra))
-    with pytest.raises(backends.MissingDriver, match=rf"pip install -e '\.\[{extra}\]'"):
+    from fintech.cli import main
+    from semantic import backends, engines
+
+    engine = engines.profile(url)  # postgresql:// is postgres
+    monkeypatch.setitem(engines.ENGINES, engine.name, dataclasses.replace(engine, driver="fintech_no_such_driver"))
+    with pytest.raises(backends.MissingDriver, match=rf"pip install -e '\.\[{engine.extra}\]'"):
         backends.storage(url)
     assert main(["query", "accounts", "--backend", url]) == 2
     err = capsys.readouterr().err
-    assert f"the {name} backend needs its driver" in err and "Traceback" not in err
+    assert f"the {engine.name} backend needs its driver" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("url", "example"), [("duckdb:///w.duckdb?mode=ro", "duckdb:///path/to/fintech.duckdb"),
+                                              ("sqlite:///w.sqlite#x", "sqlite:///path/to/fintech.sqlite"),
+                                              ("datafusion:///w?x", "datafusion:///path/to/warehouse")])
+def test_a_path_url_refused_shows_a_valid_one_of_its_engine(url, example):
+    from semantic import backends
+
+    with pytest.raises(config.BadURL, match=f"cannot be part of it: {example}$"):
+        backends.storage(url)
+
+
+def test_the_default_warehouse_is_known_however_its_path_is_written(monkeypatch, tmp_path):
+    monkeypatch.setenv(config.DATA_DIR_ENV, str(tmp_path))
+    path = tmp_path / "warehouse" / "fintech.duckdb"
+    assert config.is_default_backend(f"duckdb://{path}") and config.is_default_backend(f"DuckDB://{path}")
+    assert config.is_default_backend(f"duckdb://{tmp_path}/warehouse/../warehouse/fintech.duckdb")
+    assert not config.is_default_backend(f"sqlite://{path}") and not config.is_default_backend("duckdb://other.duckdb")
