@@ -59,11 +59,6 @@ class Target:
         """The tables this target is computed from: the view's, or the table itself."""
         return self.view_reads or (self.name,)
 
-    @property
-    def needs(self) -> str | None:
-        """Read-only alias of `requires_operation`, for pipelines/load.py until it reads the new name."""
-        return self.requires_operation
-
     def table(self, tables: Tables) -> ir.Table:
         return self.view(tables) if self.view else tables[self.name]
 

@@ -20,8 +20,8 @@ import sqlglot
 
 from semantic import engines
 from semantic.query import filters_nothing
+from semantic.request import Where
 
-Where = tuple[tuple[str, object], ...]
 
 
 def effective(where: Where) -> Where:

@@ -7,13 +7,12 @@ import functools
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
-import duckdb
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 
-from semantic import backends, config, distribution
+from semantic import backends, config, distribution, engines
 from semantic.catalog import DIMENSIONS, METRICS, Dimension, Metric, RankedMetric, balance_summary
 from semantic.compiled import CompiledShapes
 from semantic.query import (
@@ -63,7 +62,7 @@ class SemanticLayer:
         # Lorenz curve of one filter read one sort. A few thousand rows each, finished in in-process DuckDB
         # by the same Ibis definitions, compiled once per shape of request.
         self._summaries: OrderedDict[tuple, pa.Table] = OrderedDict()
-        self._local = duckdb.connect()
+        self._local = engines.LOCAL.connect()
         self._compiled: dict[tuple, str] = {}
         self._shapes = CompiledShapes(self.con)
         self._closed = False
@@ -164,12 +163,8 @@ class SemanticLayer:
         shape = (*shape, summary.schema)
         if shape not in self._compiled:
             unbound = ibis.table(ibis.Schema.from_pyarrow(summary.schema), name="balance_summary")
-            self._compiled[shape] = str(ibis.to_sql(answer(unbound), dialect="duckdb"))
-        self._local.register("balance_summary", summary)
-        try:
-            return self._local.sql(self._compiled[shape]).df()
-        finally:
-            self._local.unregister("balance_summary")
+            self._compiled[shape] = str(ibis.to_sql(answer(unbound), dialect=engines.LOCAL.dialect))
+        return engines.LOCAL.frame(self._local, self._compiled[shape], balance_summary=summary)
 
     def _fetch(self, request: Request) -> pd.DataFrame:
         """The answer to `request` from the warehouse, compiled once per shape of request."""
@@ -190,7 +185,7 @@ class SemanticLayer:
         if not self._closed:
             self._closed = True
             self.con.disconnect()
-            self._local.close()
+            self._local.disconnect()
 
 
 def connect(url: str | None = None) -> SemanticLayer:

@@ -254,7 +254,6 @@ def test_a_target_a_backend_cannot_run_is_reported_not_evaluated(con, monkeypatc
     assert run.not_evaluated == ["lists (no arrays here)"] and list(run.by_target) == ["t"]
     assert run.failures == [] and run.result.statistics["evaluated_expectations"] == 1
     assert report([run]).splitlines()[1:] == ["  not evaluated here: lists (no arrays here)"]
-    assert lists.needs == "array filter"  # the alias pipelines/load.py reads
 
 
 def test_report_names_each_suite_and_its_failures(con):
