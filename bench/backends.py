@@ -22,16 +22,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = HERE / "out"
-BACKENDS = ("duckdb", "sqlite", "postgres", "datafusion", "pyspark")
 
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
+from semantic import engines  # noqa: E402  (the registry: every engine, its URL in a folder)
+
+BACKENDS = tuple(engines.ENGINES)
+
 
 def _url(name: str, folder: Path, postgres: str) -> str:
-    return {"duckdb": f"duckdb://{folder}/fintech.duckdb", "sqlite": f"sqlite://{folder}/fintech.sqlite",
-            "datafusion": f"datafusion://{folder}/parquet", "pyspark": f"pyspark://{folder}/parquet",
-            "postgres": postgres}[name]
+    """The warehouse's URL in `folder` (a file or a Parquet directory); a server's is the cluster started here."""
+    return engines.ENGINES[name].url_in(folder) or postgres
 
 
 def measure(rows: int = 100_000, rounds: int = 5) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import shutil
@@ -15,6 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CSV = ROOT / "data" / "raw" / "fintech_data.csv"
+with SAMPLE_CSV.open(newline="") as _sample:  # the committed sample as text: the header, then its rows
+    SAMPLE_HEADER, *SAMPLE_ROWS = list(csv.reader(_sample))
 
 
 

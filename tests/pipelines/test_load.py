@@ -14,6 +14,8 @@ import pytest
 
 from tests.conftest import (
     SAMPLE_CSV,
+    SAMPLE_HEADER,
+    SAMPLE_ROWS,
     copy_published,
     file_digest,
     read_tables,
@@ -21,8 +23,7 @@ from tests.conftest import (
     warehouse_url,
 )
 
-with SAMPLE_CSV.open(newline="") as _sample:
-    HEADER, *ROWS = list(csv.reader(_sample))
+HEADER, ROWS = SAMPLE_HEADER, SAMPLE_ROWS
 
 
 def _write(path: Path, rows: list[list[str]]) -> Path:

@@ -25,7 +25,8 @@ from semantic.models.contract import ContractViolation, check_staged
 from semantic.models.staging import stg_fintech_data
 from tests.conftest import (
     ROOT,
-    SAMPLE_CSV,
+    SAMPLE_HEADER,
+    SAMPLE_ROWS,
     copy_published,
     file_digest,
     read_tables,
@@ -33,8 +34,7 @@ from tests.conftest import (
     warehouse_url,
 )
 
-with SAMPLE_CSV.open(newline="") as _sample:
-    HEADER, *ROWS = list(csv.reader(_sample))
+HEADER, ROWS = SAMPLE_HEADER, SAMPLE_ROWS
 
 # ---- the contract's columns, from shared/spec/data-contract.md ------------------------------------
 
