@@ -28,7 +28,7 @@ backend lacks, declared in the test (`notimpl`: it must fail there with exactly
 the exception given); "FAILED": a test failed.
 
 Validation path: on every backend the expectation suites run in the database as
-Ibis aggregates (expectations/gate.py), and Great Expectations builds its
+Ibis aggregates (expectations/evaluators.py), and Great Expectations builds its
 results and Data Docs from those counts; GX's own SQL datasource is not used.
 """
 
