@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 
 from dashboard.server import (
     ListenRefused,
@@ -180,20 +181,23 @@ def _cannot_listen(address: str, port: int) -> bool:
 
 
 def serve(url: str, port: int, basic_auth: bool = False, *, address: str = "127.0.0.1",
-          origins: tuple[str, ...] = ()) -> int:
-    """Serve the dashboard on `address:port`; websockets from the address (+ localhost) and `origins`."""
+          origins: tuple[str, ...] = (), build: Sequence[str], validate: Sequence[str]) -> int:
+    """Serve the dashboard on `address:port`; websockets from the address (+ localhost) and `origins`.
+
+    `build` and `validate` are the command lines that build the default warehouse from the sample and write a
+    validation report (the caller's: `fintech build` and `fintech validate`); they run as children, stopped
+    with this process, when the default warehouse is missing or the warehouse has no report of its build."""
     children = Children()
     with children.handling_signals():
         try:
-            return _serve(children, url, port, basic_auth, address, tuple(origins))
+            return _serve(children, url, port, basic_auth, address, tuple(origins), list(build), list(validate))
         except Stopped:
             print(f"fintech serve: stopped ({signal.Signals(children.stopped_by).name})", file=sys.stderr)
             return 0
 
 
 def _serve(children: Children, url: str, port: int, basic_auth: bool, address: str,
-           origins: tuple[str, ...]) -> int:
-    fintech = [sys.executable, "-m", "fintech"]
+           origins: tuple[str, ...], build: list[str], validate: list[str]) -> int:
     env = {**os.environ, config.BACKEND_ENV: url}
     try:
         if basic_auth:
@@ -230,13 +234,13 @@ def _serve(children: Children, url: str, port: int, basic_auth: bool, address: s
     if found == backends.MISSING:
         source = config.default_source()
         print(f"building the default warehouse from {source}", flush=True)
-        if children.run([*fintech, "build", "--source", str(source)], env) != 0:
+        if children.run(build, env) != 0:
             return 1
     notice = backends.staleness_notice(url)
     if notice:
         print(f"fintech serve: note: {notice}", file=sys.stderr, flush=True)
     if backends.validation_report(url, backends.published_build_id(url))[0] is None:
-        children.run([*fintech, "validate"], env)  # a failure shows as the dashboard's badge
+        children.run(validate, env)  # a failure shows as the dashboard's badge
     if _cannot_listen(address, port):  # again, just before: a build takes a while
         return 1
     hosts = local_hosts(address)

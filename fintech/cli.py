@@ -284,8 +284,10 @@ def _validate(args) -> int:
 def _serve(args) -> int:
     from dashboard.serve import serve
 
+    fintech = [sys.executable, "-m", "fintech"]  # this command, run again as the server's children
     return serve(_backend(args), args.port, basic_auth=args.basic_auth, address=args.address,
-                 origins=tuple(args.allow_websocket_origin))
+                 origins=tuple(args.allow_websocket_origin),
+                 build=[*fintech, "build", "--source", str(config.default_source())], validate=[*fintech, "validate"])
 
 
 def _query(args) -> int:

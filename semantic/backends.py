@@ -34,7 +34,6 @@ from semantic.config import (
     url_path,
 )
 from semantic.engines import CannotConnect, MissingDriver, UnsupportedBackend  # noqa: F401  (raised from here)
-from semantic.engines.pyspark import SPARK_MASTER_ENV, spark_session  # noqa: F401  (a Spark warehouse's session)
 
 CURRENT = "current"
 # Every published warehouse holds this one-row table: which build made it (build_id, built_at), under which

@@ -30,6 +30,8 @@ from semantic.models.intermediate import AGE_BANDS, ratio_or_null
 from semantic.models.raw import ACCOUNT_TYPES, LOAN_STATUSES, RISK_TOLERANCES
 
 GRAINS = ("account", "customer", "activity", "distribution")
+DECILES = 10  # the balance deciles' tiles: the ranked pass's, the balance_decile dimension's, the KPI table's
+LORENZ_POINTS = 1001  # a Lorenz curve's points unless asked otherwise: the KPI table's, the layer's, the dashboard's
 FORMATS = ("money", "percent", "ratio", "integer")
 
 
@@ -156,11 +158,11 @@ def weighted_average(name: str, description: str, format: str, value: str, weigh
         ratio_or_null)
 
 
-def balance_summary(accounts: ir.Table, by: Sequence[str] = (), lorenz_points: int = 1001) -> ir.Table:
+def balance_summary(accounts: ir.Table, by: Sequence[str] = (), lorenz_points: int = LORENZ_POINTS) -> ir.Table:
     """The accounts ranked once by balance: the one ranked pass the concentration metrics, the deciles and
     the Lorenz curve read. No tiebreak is needed: every one of them sums values, and equal values are
     interchangeable in a sum, so any order of ties gives the same numbers on every backend."""
-    return distribution.ranked_summary(accounts, "balance", by, tiles=10, steps=lorenz_points - 1)
+    return distribution.ranked_summary(accounts, "balance", by, tiles=DECILES, steps=lorenz_points - 1)
 
 
 def _balance_concentration(summary: ir.Table, by: Sequence[str]) -> ir.Table:
@@ -186,8 +188,14 @@ _add(AccountMetric.summed("credit_exposure", "Sum of loan amounts of every loan 
                           Sum("loan_amount", lambda t: t.loan_amount)))
 
 
+def _top_tile(dimension: str) -> int:
+    """The highest tile of a tile dimension (its `tiles`): read when a measure is built, after DIMENSIONS."""
+    return DIMENSIONS[dimension].tiles
+
+
 def _loans_with_status(status: str) -> Sum:
     """The loan amounts of one application status (0 for the others), so a rollup keeps each part per cell."""
+    assert status in LOAN_STATUSES, f"{status!r} is not a loan status of the contract ({LOAN_STATUSES})"
     return Sum(f"{status}_loan_amount", lambda t: ibis.ifelse(t.loan_status == status, t.loan_amount, 0.0))
 
 
@@ -213,7 +221,7 @@ _add(AccountMetric("avg_loan_to_income", "Mean of loan amount / income over acco
 _add(AccountMetric("top_leverage_quartile_share",
                    "Share of accounts in the top quartile of loan-to-income over the filtered portfolio "
                    "(leverage_quartile 4: equal ratios ranked by account_id)", "percent",
-                   lambda t: ratio_or_null(t.count(where=t.leverage_quartile == 4), t.count()),
+                   lambda t: ratio_or_null(t.count(where=t.leverage_quartile == _top_tile("leverage_quartile")), t.count()),
                    derived_dimensions=("leverage_quartile",)))
 _add(RankedMetric("top_10_balance", "Balance held by the richest 10% of accounts (NTILE(10) tile 1; "
                   "equal balances are interchangeable in the sum)", "money", _balance_concentration, "top_balance"))
@@ -282,7 +290,7 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("interest_rate", "Loan interest rate (fraction)", "account", kind="number"),
         TileDimension("balance_decile", "Balance decile over the filtered accounts (NTILE(10)), 1 = richest 10%; "
                       "equal balances ranked by account_id", "account",
-                      ranked_by="balance", tiles=10, descending=True),
+                      ranked_by="balance", tiles=DECILES, descending=True),
         TileDimension("leverage_quartile", "Loan-to-income quartile over the filtered accounts (NTILE(4)), 4 = most "
                       "leveraged; equal ratios ranked by account_id; null without a loan-to-income (income 0)",
                       "account", ranked_by="loan_to_income", tiles=4),

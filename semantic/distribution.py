@@ -34,7 +34,7 @@ def _tile(position: ir.IntegerValue, size: ir.IntegerValue, n: int) -> ir.Intege
 
 
 def ranked_summary(table: ir.Table, value: str, by: Sequence[str] = (), tiebreak: Sequence[str] = (),
-                   tiles: int = 10, steps: int = 1000) -> ir.Table:
+                   *, tiles: int, steps: int) -> ir.Table:
     """The one ranked pass every distribution measure reads: rows ranked once, then summed by tile and step.
 
     Each group of `by` is sorted once by (value, tiebreak), ascending: rank i of

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from semantic import backends, config, distribution, engines
-from semantic.catalog import DIMENSIONS, METRICS, Dimension, Metric, RankedMetric, balance_summary
+from semantic.catalog import DIMENSIONS, LORENZ_POINTS, METRICS, Dimension, Metric, RankedMetric, balance_summary
 from semantic.compiled import CompiledShapes
 from semantic.query import (
     ACCOUNTS_ROLLUP_TABLE,
@@ -126,7 +126,7 @@ class SemanticLayer:
     @_while_open
     def sql(self, metrics, by=(), where=None, time_grain: str = "month") -> str:
         """The SQL the connected backend runs for a request."""
-        return str(ibis.to_sql(self.to_ibis(metrics, by, where, time_grain), dialect=self.con.name))
+        return str(ibis.to_sql(self.to_ibis(metrics, by, where, time_grain), dialect=engines.of(self.con).dialect))
 
     @_while_open
     def deciles(self, where: Mapping | None = None) -> pd.DataFrame:
@@ -135,7 +135,7 @@ class SemanticLayer:
                                   distribution.deciles)
 
     @_while_open
-    def lorenz(self, where: Mapping | None = None, points: int = 1001) -> pd.DataFrame:
+    def lorenz(self, where: Mapping | None = None, points: int = LORENZ_POINTS) -> pd.DataFrame:
         """The Lorenz curve of the filtered balances: at most `points` points from (0, 0) to (1, 1); no points
         when no account passes the filters or their balances total 0."""
         points = lorenz_points(points)
@@ -144,7 +144,7 @@ class SemanticLayer:
         # only the origin (no accounts), or balances that total 0 (every share null): no curve
         return curve.iloc[0:0] if curve.balance_share.iloc[1:].isna().all() else curve
 
-    def _summary(self, where: tuple, by: Sequence[str] = (), lorenz_points: int = 1001) -> pa.Table:
+    def _summary(self, where: tuple, by: Sequence[str] = (), lorenz_points: int = LORENZ_POINTS) -> pa.Table:
         """`balance_summary` of the accounts passing `where`, fetched once for the last few filters."""
         key = (repr(where), tuple(by), lorenz_points)  # equal reprs, equal filters (lists are not hashable)
         if key not in self._summaries:

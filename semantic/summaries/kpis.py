@@ -66,4 +66,4 @@ def kpi_leverage_by_risk_tolerance(int_customer_account_metrics: ir.Table) -> ir
 
 
 def kpi_lorenz_curve(int_customer_account_metrics: ir.Table) -> ir.Table:
-    return distribution.lorenz_curve(balance_summary(int_customer_account_metrics, lorenz_points=1001))
+    return distribution.lorenz_curve(balance_summary(int_customer_account_metrics))

@@ -16,7 +16,7 @@ PACKAGES = ("fintech", "dashboard", "pipelines", "expectations", "semantic")
 ENGINES_DIR = ROOT / "semantic" / "engines"
 NAMES = frozenset(name for engine in engines.ENGINES.values() for name in engine.names)
 # what an open Ibis connection is called where it is asked its engine
-CONNECTIONS = ("con", "connection", "backend", "reader")
+CONNECTIONS = ("con", "conn", "connection", "backend", "_backend", "reader")
 
 
 # ---- (a) no engine is asked by name outside semantic/engines/
@@ -29,8 +29,9 @@ def _is_connection(node: ast.AST) -> bool:
     """`con`, `self.con`, `publication.con`, `reader`, `ibis.get_backend(...)`: an Ibis connection, by its name."""
     if isinstance(node, ast.Call):
         function = node.func
-        return (isinstance(function, ast.Attribute) and function.attr == "get_backend") or \
-            (isinstance(function, ast.Name) and function.id == "get_backend")
+        called = function.attr if isinstance(function, ast.Attribute) else function.id if isinstance(function, ast.Name) \
+            else ""
+        return called in ("get_backend", "_find_backend")
     name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
     return name in CONNECTIONS or name.endswith("_con")
 
@@ -39,12 +40,28 @@ def _is_engine_name_of_connection(node: ast.AST) -> bool:
     return isinstance(node, ast.Attribute) and node.attr == "name" and _is_connection(node.value)
 
 
+def _names_an_engine(text: str) -> bool:
+    """An engine's name or alias, alone or as a bare URL scheme (`duckdb`, `DuckDB`, `duckdb:`, `postgresql://`):
+    what a test of an engine compares; an example URL in a message (`duckdb:///path/to/it`) is not one."""
+    return text.lower() in NAMES | {f"{name}{end}" for name in NAMES for end in (":", "://")}
+
+
 def engine_names_asked(source: str) -> list[tuple[int, str]]:
-    """(line, what) for each place `source` asks an engine by its name: a comparison with, a dict key or a
-    set/tuple/list element that is, or a call's argument that is, an engine's name or alias; a connection's
-    `.name` compared or looked up; Ibis' backend module named (`ibis.duckdb`), or an engine's own module imported."""
+    """(line, what) for each place `source` asks an engine by its name: a string that is an engine's name or
+    alias or a URL scheme of one (compared, a dict key, a set element, a call's argument, a `case`, a constant
+    kept for later), outside f-strings (a URL written from its parts); a connection's `.name` compared or looked
+    up; Ibis' backend module named (`ibis.duckdb`, `getattr(ibis, ...)`), or an engine's module imported
+    (`import duckdb`, `from ibis.backends.duckdb import Backend`)."""
     found = []
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    in_fstrings = {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for part in node.values}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in in_fstrings \
+                and _names_an_engine(node.value):
+            found.append((node.lineno, "an engine's name written"))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
+                and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == "ibis":
+            found.append((node.lineno, "an Ibis backend looked up by name"))
         if isinstance(node, ast.Compare):
             operands = [node.left, *node.comparators]
             if any(_is_name(o) for o in operands):
@@ -58,6 +75,8 @@ def engine_names_asked(source: str) -> list[tuple[int, str]]:
         elif isinstance(node, ast.Call):
             if any(_is_name(a) for a in [*node.args, *(k.value for k in node.keywords)]):
                 found.append((node.lineno, "an engine's name passed to a call"))
+            if any(_is_engine_name_of_connection(a) for a in [*node.args, *(k.value for k in node.keywords)]):
+                found.append((node.lineno, "a connection's .name passed to a call"))
             if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args \
                     and _is_engine_name_of_connection(node.args[0]):
                 found.append((node.lineno, "a connection's .name looked up"))
@@ -66,9 +85,9 @@ def engine_names_asked(source: str) -> list[tuple[int, str]]:
         elif isinstance(node, ast.Attribute) and node.attr in NAMES and isinstance(node.value, ast.Name) \
                 and node.value.id == "ibis":
             found.append((node.lineno, f"Ibis' {node.attr} backend named"))
-        elif isinstance(node, ast.Import) and any(a.name.split(".")[0] in NAMES for a in node.names):
+        elif isinstance(node, ast.Import) and any(NAMES & set(a.name.split(".")) for a in node.names):
             found.append((node.lineno, "an engine's module imported"))
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] in NAMES:
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and NAMES & set((node.module or "").split(".")):
             found.append((node.lineno, "an engine's module imported"))
     return sorted(found)
 
@@ -93,8 +112,18 @@ SESSION[publication.con.name]
 ibis.to_sql(expression, dialect="duckdb")
 ibis.datafusion.connect()
 if ibis.get_backend(table).name == kind: pass
+from ibis.backends.duckdb import Backend
+getattr(ibis, name).connect()
+match kind:
+    case "sqlite": pass
+DEFAULT = engines.ENGINES["pyspark"]
+if url.startswith("duckdb:"): pass
+if conn.name in NAMES: pass
+if self._backend.name == other: pass
+if t._find_backend().name == other: pass
+ibis.to_sql(expression, dialect=self.con.name)
 """
-    assert sorted({line for line, _ in engine_names_asked(source)}) == list(range(2, 14))  # each line
+    assert sorted({line for line, _ in engine_names_asked(source)}) == [*range(2, 16), *range(17, 24)]  # each but `match`
     assert engine_names_asked("if entry.name != '.lock': pass\nurl = f'duckdb://{path}'\nmessage = 'use duckdb'\n"
                               "engine = engines.of(con)\nif engine.has_arrays: pass\n") == []
 
