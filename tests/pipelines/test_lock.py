@@ -14,17 +14,21 @@ import time
 import pytest
 
 from pipelines.target import lock_path
+from semantic import engines
 from tests.conftest import ROOT, accounts_in, run_fintech
 
 ROWS = 20_000  # a build of a few seconds: long enough to be caught holding its lock
 
 
-@pytest.fixture(params=["duckdb", "datafusion", "postgres"])
+# The first engine of each storage kind in the registry (a file, a server, a Parquet directory): each kind locks
+ONE_PER_STORAGE = tuple(name for name, engine in engines.ENGINES.items()
+                        if engine is next(e for e in engines.ENGINES.values() if e.storage == engine.storage))
+
+
+@pytest.fixture(params=ONE_PER_STORAGE)
 def target_url(request, tmp_path):
-    if request.param == "postgres":
-        return request.getfixturevalue("postgres_database")(f"lock_{abs(hash(tmp_path)) % 10**8}")
-    suffix = ".duckdb" if request.param == "duckdb" else ""
-    return f"{request.param}://{tmp_path / ('warehouse' + suffix)}"
+    return engines.ENGINES[request.param].url_in(tmp_path) \
+        or request.getfixturevalue("postgres_database")(f"lock_{abs(hash(tmp_path)) % 10**8}")
 
 
 def _start_build(source, url) -> subprocess.Popen:
