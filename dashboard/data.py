@@ -16,7 +16,7 @@ import panel as pn
 
 import semantic
 from semantic import backends, config
-from semantic.catalog import DIMENSIONS
+from semantic.request import Range, Where, parse_where
 
 _lock = threading.RLock()
 # A published warehouse as one version of it: (url, semantic.backends.version(url)).
@@ -25,20 +25,15 @@ _layers: dict[Warehouse, semantic.SemanticLayer] = {}
 _newest: dict[str, Warehouse] = {}
 _pinned: dict[str, Warehouse] = {}  # session id -> the version its page reads
 
-# A filter selection as plain, hashable values: ((dimension, (value, ...)), ...), sorted; a cache key. Not the
-# layer's parsed form (semantic.request.Where), where a tuple is a range: here a category's values are a tuple
-# too (a list is not hashable), and only the time dimension's tuple is a range (of ISO dates), so it is read
-# into the layer's form by layer_filters.
-Selection = tuple[tuple[str, tuple], ...]
+def where_of(selection: dict[str, list | tuple]) -> Where:
+    """The page's filters (values, or a (first, last) range of months) parsed as the layer parses them, sorted
+    by dimension: hashable, the caches' key."""
+    return parse_where(dict(sorted((dim, values) for dim, values in selection.items() if values)))
 
 
-def where_of(selection: dict[str, list]) -> Selection:
-    return tuple(sorted((dim, tuple(values)) for dim, values in selection.items() if values))
-
-
-def layer_filters(where: Selection) -> dict[str, list | tuple]:
-    """The layer's form of a filter selection: a list of values, or for a time dimension a range (a tuple)."""
-    return {dimension: values if DIMENSIONS[dimension].kind == "time" else list(values) for dimension, values in where}
+def layer_filters(where: Where) -> dict[str, list | Range]:
+    """Parsed filters in the form the layer's methods take (values as a list: a tuple is a range there)."""
+    return {dimension: list(values) if isinstance(values, tuple) else values for dimension, values in where}
 
 
 def pin_session() -> None:
@@ -103,17 +98,17 @@ def _ask(warehouse: Warehouse, method: str, *args, **kwargs) -> pd.DataFrame:
 
 # Answers are cached by warehouse version and plain filter values: sessions reading one version share them.
 @functools.lru_cache(maxsize=512)
-def _query(warehouse: Warehouse, metrics: tuple[str, ...], by: tuple[str, ...], where: Selection, time_grain: str):
+def _query(warehouse: Warehouse, metrics: tuple[str, ...], by: tuple[str, ...], where: Where, time_grain: str):
     return _ask(warehouse, "query", list(metrics), by=list(by), where=layer_filters(where), time_grain=time_grain)
 
 
 @functools.lru_cache(maxsize=128)
-def _deciles(warehouse: Warehouse, where: Selection) -> pd.DataFrame:
+def _deciles(warehouse: Warehouse, where: Where) -> pd.DataFrame:
     return _ask(warehouse, "deciles", where=layer_filters(where))
 
 
 @functools.lru_cache(maxsize=128)
-def _lorenz(warehouse: Warehouse, where: Selection) -> pd.DataFrame:
+def _lorenz(warehouse: Warehouse, where: Where) -> pd.DataFrame:
     return _ask(warehouse, "lorenz", where=layer_filters(where))
 
 
@@ -138,15 +133,15 @@ def reset() -> None:
         _newest.clear()
 
 
-def query(metrics: tuple[str, ...], by: tuple[str, ...] = (), where: Selection = (), time_grain: str = "month"):
+def query(metrics: tuple[str, ...], by: tuple[str, ...] = (), where: Where = (), time_grain: str = "month"):
     return _query(_warehouse(), metrics, by, where, time_grain)
 
 
-def deciles(where: Selection = ()) -> pd.DataFrame:
+def deciles(where: Where = ()) -> pd.DataFrame:
     return _deciles(_warehouse(), where)
 
 
-def lorenz(where: Selection = ()) -> pd.DataFrame:
+def lorenz(where: Where = ()) -> pd.DataFrame:
     return _lorenz(_warehouse(), where)
 
 
@@ -158,7 +153,7 @@ def metric_sql(metric: str) -> str:
     return _metric_sql(_warehouse(), metric)
 
 
-def accounts(where: Selection = ()) -> pd.DataFrame:
+def accounts(where: Where = ()) -> pd.DataFrame:
     """Account-level rows for the CSV export: not cached (large, and asked for rarely)."""
     return _ask(_warehouse(), "accounts", where=layer_filters(where))
 

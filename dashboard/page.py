@@ -35,7 +35,7 @@ class Section:
         return [*heading, *self.parts(page)]
 
 
-def render_stamp(where: data.Selection) -> pn.pane.HTML:
+def render_stamp(where: data.Where) -> pn.pane.HTML:
     """An invisible mark of the filters the page shows: bound last, so updated last, it says every section has
     caught up (tests and benches wait for it)."""
     key = ";".join(f"{dim}={','.join(map(str, values))}" for dim, values in where)
@@ -80,13 +80,13 @@ class Page:
         self._bound: list[tuple[pn.Column, Callable]] = []
         self._charts: list[list] = []  # [chart, its view of the filters, the view it shows]
 
-    def bound(self, part: Callable[[data.Selection], object]) -> pn.Column:
+    def bound(self, part: Callable[[data.Where], object]) -> pn.Column:
         """A part rebuilt on each filter change from the filters (cards, text, tables: cheap to rebuild)."""
         column = pn.Column(part(self.filters.where()), sizing_mode="stretch_width")
         self._bound.append((column, part))
         return column
 
-    def chart(self, made, view: Callable[[data.Selection], data.Selection] = lambda where: where) -> pn.pane.Bokeh:
+    def chart(self, made, view: Callable[[data.Where], data.Where] = lambda where: where) -> pn.pane.Bokeh:
         """A chart of this page (dashboard/components/charts.py), refilled when its `view` of the filters
         changes."""
         made.update(view(self.filters.where()))

@@ -24,9 +24,9 @@ HEADLINE_METRICS = ("accounts", "total_balance", "avg_balance", "credit_exposure
 @dataclass(frozen=True)
 class Question:
     """One call of the layer: `method` ("query", "deciles" or "lorenz") with its arguments, in the page's plain,
-    hashable form (`where`: a data.Selection)."""
+    hashable form (`where`: a data.Where)."""
     method: str
-    where: data.Selection = ()
+    where: data.Where = ()
     metrics: tuple[str, ...] = ()
     by: tuple[str, ...] = ()
 
@@ -43,18 +43,18 @@ class Question:
         return getattr(sl, self.method)(where=data.layer_filters(self.where))
 
 
-def without(where: data.Selection, dimension: str) -> data.Selection:
+def without(where: data.Where, dimension: str) -> data.Where:
     """The filters but the one on `dimension`: a dimension's own chart shows each of its categories."""
     return tuple((dim, values) for dim, values in where if dim != dimension)
 
 
-def headline(where: data.Selection) -> Question:
+def headline(where: data.Where) -> Question:
     """The headline numbers of the filtered portfolio (one row): the banner, the overview and concentration
     cards."""
     return Question("query", where, HEADLINE_METRICS)
 
 
-def net_contributions(dimension: str, where: data.Selection) -> Question:
+def net_contributions(dimension: str, where: data.Where) -> Question:
     """Net contributions per category of `dimension`, under every filter but its own."""
     return Question("query", without(where, dimension), ("net_contributions",), (dimension,))
 
@@ -66,20 +66,20 @@ RISK_BREAKDOWN = Question("query", (), ("total_balance", "accounts"), ("risk_tol
 ACTIVITY_METRICS = ("transaction_volume", "repayment_volume")
 
 
-def activity(where: data.Selection) -> Question:
+def activity(where: data.Where) -> Question:
     """Transactions and repayments per month (`where` may hold the activity months: an activity_date range)."""
     return Question("query", where, ACTIVITY_METRICS, ("activity_date",))
 
 
-def deciles(where: data.Selection) -> Question:
+def deciles(where: data.Where) -> Question:
     return Question("deciles", where)
 
 
-def lorenz(where: data.Selection) -> Question:
+def lorenz(where: data.Where) -> Question:
     return Question("lorenz", where)
 
 
-def headline_row(where: data.Selection = ()) -> pd.Series:
+def headline_row(where: data.Where = ()) -> pd.Series:
     """The headline numbers as the sections read them: one row."""
     return headline(where).answer().iloc[0]
 
@@ -87,7 +87,7 @@ def headline_row(where: data.Selection = ()) -> pd.Series:
 # The sections that ask each question: the banner, overview and concentration cards; the two contributions charts
 # (components/contributions.py); the risk charts (risk.py); the activity chart (activity.py); the decile chart and
 # table; the Lorenz curve (concentration.py).
-def filter_change(where: data.Selection) -> list[Question]:
+def filter_change(where: data.Where) -> list[Question]:
     """Every question the page asks when the filters become `where`, in the order its sections ask them."""
     return [headline(where), net_contributions("account_type", where), net_contributions("region", where),
             RISK_BREAKDOWN, activity(where), deciles(where), lorenz(where)]

@@ -32,7 +32,7 @@ def effective(where: Where) -> Where:
 def _text_values(selection) -> list[str] | None:
     """The values of a selection of text values, else None (ranges, numbers, dates are not bound)."""
     values = [selection] if isinstance(selection, str) else selection
-    if isinstance(values, (list, set, frozenset)) and values and all(isinstance(v, str) for v in values):
+    if isinstance(values, (tuple, list, set, frozenset)) and values and all(isinstance(v, str) for v in values):
         return sorted(values)
     return None
 

@@ -146,7 +146,7 @@ class SemanticLayer:
 
     def _summary(self, where: tuple, by: Sequence[str] = (), lorenz_points: int = LORENZ_POINTS) -> pa.Table:
         """`balance_summary` of the accounts passing `where`, fetched once for the last few filters."""
-        key = (repr(where), tuple(by), lorenz_points)  # equal reprs, equal filters (lists are not hashable)
+        key = (repr(where), tuple(by), lorenz_points)  # by repr: 1, 1.0 and True are equal keys, not equal reprs
         if key not in self._summaries:
             def ranked_pass(bound_where):
                 request = Request(("accounts",), tuple(by), bound_where)

@@ -29,7 +29,7 @@ from semantic.catalog import (
 )
 from semantic.models.core import fct_account_activity
 from semantic.models.intermediate import int_customer_account_metrics
-from semantic.request import QueryError, Request, validate
+from semantic.request import QueryError, Range, Request, validate
 
 __all__ = ["QueryError", "Request", "compile_request"]  # QueryError and Request: semantic/request.py
 
@@ -198,22 +198,22 @@ def _apply_filters(table: ir.Table, where: Mapping[str, object]) -> ir.Table:
 
 def _predicate(column: ir.Column, name: str, selection) -> ir.BooleanValue | None:
     """None means no filter: an empty selection, or one naming every fixed value of the dimension.
-    `selection` is parsed (semantic/request.py): a range is a pair of plain values or None."""
-    if isinstance(selection, tuple):
+    `selection` is parsed (semantic/request.py): a Range of plain values or None, values, or one value."""
+    if isinstance(selection, Range):
         literal = (lambda v: ibis.literal(v, "date")) if DIMENSIONS[name].kind == "time" else (lambda v: v)
-        low, high = selection
+        low, high = selection.low, selection.high
         bounds = [column >= literal(low)] if low is not None else []
         bounds += [column <= literal(high)] if high is not None else []
         return ibis.and_(*bounds) if bounds else None
     if filters_nothing(name, selection):
         return None
-    return column.isin(list(selection) if isinstance(selection, (list, set, frozenset)) else [selection])
+    return column.isin(list(selection) if isinstance(selection, (tuple, list, set, frozenset)) else [selection])
 
 
 def filters_nothing(name: str, selection) -> bool:
     """An empty selection of values, or one naming every fixed value of the dimension: no filter."""
-    if isinstance(selection, tuple):  # a range
+    if isinstance(selection, Range):
         return False
-    values = list(selection) if isinstance(selection, (list, set, frozenset)) else [selection]
+    values = list(selection) if isinstance(selection, (tuple, list, set, frozenset)) else [selection]
     fixed = DIMENSIONS[name].values
     return not values or bool(fixed and set(fixed) <= set(values))

@@ -39,8 +39,16 @@ class QueryError(ValueError):
     """A request the layer cannot answer, with what would be valid instead."""
 
 
-# Parsed filters: (dimension, selection) pairs in the order given; a selection is one value, a list of
-# values, or a range (low, high), each value in its plain form (`parse_selection`).
+@dataclass(frozen=True)
+class Range:
+    """An inclusive range filter, parsed: low <= value <= high; None leaves that end open. (Given as a pair
+    `(low, high)`, or as a Range.)"""
+    low: object = None
+    high: object = None
+
+
+# Parsed filters: (dimension, selection) pairs in the order given; a selection is one value, a tuple of
+# values, or a Range, each value in its plain form (`parse_selection`). Hashable: a cache key as it is.
 Where = tuple[tuple[str, object], ...]
 
 
@@ -145,7 +153,9 @@ def parse_where(where) -> Where:
 
 @_read_safely
 def parse_selection(name: str, selection):
-    """One filter: a tuple is a range (low, high); a list or set, values; anything else, one value."""
+    """One filter: a tuple is a range (low, high), as is a Range; a list or set, values; anything else, one value."""
+    if isinstance(selection, Range):
+        selection = (selection.low, selection.high)
     if isinstance(selection, tuple):
         if len(selection) != 2:
             raise QueryError(f"a range filter on {name} is a pair (low, high), got {shown(selection)}")
@@ -153,15 +163,15 @@ def parse_selection(name: str, selection):
         if low is not None and high is not None and low > high:
             raise QueryError(f"the range on {name} runs from {shown(low)} down to {shown(high)}: "
                              "give (low, high) with low <= high")
-        return (low, high)
+        return Range(low, high)
     if isinstance(selection, (list, set, frozenset)):
         if len(selection) > MAX_VALUES:
             raise QueryError(f"the filter on {name} lists {len(selection):,} values; at most {MAX_VALUES:,}")
         values = [value_of(name, v) for v in selection]
         if sum(len(v) for v in values if isinstance(v, str)) > MAX_TEXT:
             raise QueryError(f"the filter on {name} holds more than {MAX_TEXT:,} characters of text")
-        values = list(dict.fromkeys(values))  # once each; a set's values in a fixed order
-        return sorted(values) if isinstance(selection, (set, frozenset)) else values  # one kind: comparable
+        values = tuple(dict.fromkeys(values))  # once each; a set's values in a fixed order
+        return tuple(sorted(values)) if isinstance(selection, (set, frozenset)) else values  # one kind: comparable
     return value_of(name, selection)
 
 

@@ -1,1 +1,1 @@
-"""Dashboard sections: each a function of the plain filter values (`data.Selection`) returning Panel objects."""
+"""Dashboard sections: each a function of the plain filter values (`data.Where`) returning Panel objects."""

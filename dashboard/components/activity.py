@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from dashboard.page import Page
 
 
-def activity_frame(where: data.Selection) -> pd.DataFrame:
+def activity_frame(where: data.Where) -> pd.DataFrame:
     return queries.activity(where).answer()
 
 
@@ -24,7 +24,7 @@ class ActivityOverTime:
         self.chart = ActivityChart("activity_by_month", "Activity per month", dark=pn.config.theme == "dark")
         self.plot = self.chart.plot
 
-    def update(self, where: data.Selection) -> None:
+    def update(self, where: data.Where) -> None:
         frame = activity_frame(where)
         self.chart.show(pd.to_datetime(frame.activity_date).to_numpy(),
                         {column: frame[column] for column in queries.ACTIVITY_METRICS})

@@ -24,7 +24,7 @@ def trend(avg_net_contribution: float, avg_balance: float) -> str:
     return "growing" if avg_net_contribution > 0 else "shrinking"
 
 
-def banner_text(where: data.Selection) -> str:
+def banner_text(where: data.Where) -> str:
     headline = queries.headline_row(where)
     if not headline.accounts:
         return f"**{NO_MATCH}.** Clear or widen the filters to see the portfolio."
@@ -39,7 +39,7 @@ def banner_text(where: data.Selection) -> str:
     return text + (" *A filtered subset of the portfolio is shown.*" if where else "")
 
 
-def banner(where: data.Selection) -> pn.pane.Markdown:
+def banner(where: data.Where) -> pn.pane.Markdown:
     return pn.pane.Markdown(banner_text(where), css_classes=["banner"], sizing_mode="stretch_width")
 
 

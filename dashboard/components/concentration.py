@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 DECILE_COLORS = {1: "#1f4e8c", 2: "#7fa6d6", 3: "#7fa6d6"}  # D1 emphasized, D2-D3 lighter, the rest grey
 
 
-def concentration_cards(where: data.Selection) -> pn.viewable.Viewable:
+def concentration_cards(where: data.Where) -> pn.viewable.Viewable:
     row = queries.headline_row(where)
     if not row.accounts:
         return empty_state()
@@ -38,13 +38,13 @@ class DecileBars:
                               "Total balance", "money", dark=pn.config.theme == "dark", short=True)
         self.plot = self.chart.plot
 
-    def update(self, where: data.Selection) -> None:
+    def update(self, where: data.Where) -> None:
         deciles = queries.deciles(where).answer()
         self.chart.show([f"D{d}" for d in deciles.balance_decile], deciles.total_balance,
                         [DECILE_COLORS.get(d, GREY) for d in deciles.balance_decile])
 
 
-def decile_table(where: data.Selection) -> pn.viewable.Viewable:
+def decile_table(where: data.Where) -> pn.viewable.Viewable:
     deciles = queries.deciles(where).answer()
     if deciles.empty:
         return empty_state()
@@ -63,12 +63,12 @@ class LorenzCurve:
                                  dark=pn.config.theme == "dark")
         self.plot = self.chart.plot
 
-    def update(self, where: data.Selection) -> None:
+    def update(self, where: data.Where) -> None:
         curve = queries.lorenz(where).answer()
         self.chart.show(curve.population_share, curve.balance_share)
 
 
-def lorenz_note(where: data.Selection) -> pn.viewable.Viewable:
+def lorenz_note(where: data.Where) -> pn.viewable.Viewable:
     """Says so, in words, when there is no curve to draw."""
     too_few = len(queries.lorenz(where).answer()) < 2
     return empty_state("Not enough data for a Lorenz curve") if too_few else pn.pane.HTML("")

@@ -22,7 +22,7 @@ CHARTS = (("account_type", "Net contributions by product type", "net_contributio
           ("region", "Net contributions by region", "net_contributions_by_region.csv", "CSV: by region"))
 
 
-def contributions_frame(dimension: str, where: data.Selection) -> pd.DataFrame:
+def contributions_frame(dimension: str, where: data.Where) -> pd.DataFrame:
     """Net contributions per category of `dimension` under the other filters, largest first; `chosen`: the
     categories its own filter picked (every one when it picks none)."""
     frame = queries.net_contributions(dimension, where).answer()
@@ -45,7 +45,7 @@ class ContributionsChart:
                               "money", dark=pn.config.theme == "dark", on_tap=tap)
         self.plot = self.chart.plot
 
-    def update(self, where: data.Selection) -> None:
+    def update(self, where: data.Where) -> None:
         frame = contributions_frame(self.dimension, where)
         picked = dict(where).get(self.dimension)
         self.chart.show(frame[self.dimension], frame.net_contributions,

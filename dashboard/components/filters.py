@@ -82,7 +82,7 @@ class Filters:
         chosen = list(widget.value)
         widget.value = [v for v in chosen if v != value] if value in chosen else [*chosen, value]
 
-    def where(self, *_values) -> data.Selection:
+    def where(self, *_values) -> data.Where:
         """The plain, hashable filter the layer is asked with (no filter for empty or every value)."""
         return data.where_of(effective(self.selection(), self.options))
 
@@ -98,12 +98,12 @@ class Filters:
             return None
         return first, last
 
-    def activity_where(self) -> data.Selection:
+    def activity_where(self) -> data.Where:
         """The filters, and the months chosen for the activity chart (none when every month is)."""
         months = self.chosen_months()
         if months is None:
             return self.where()
-        return tuple(sorted((*self.where(), ("activity_date", (months[0].isoformat(), months[1].isoformat())))))
+        return data.where_of({**effective(self.selection(), self.options), "activity_date": months})
 
     def _summary_text(self, *_values) -> str:
         text = active_summary(self.selection(), self.options)

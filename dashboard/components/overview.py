@@ -30,7 +30,7 @@ CARD_PARTS = {
 }
 
 
-def overview(where: data.Selection) -> pn.viewable.Viewable:
+def overview(where: data.Where) -> pn.viewable.Viewable:
     row = queries.headline_row(where)
     if not row.accounts:
         return empty_state()

@@ -18,12 +18,12 @@ if TYPE_CHECKING:
     from dashboard.page import Page
 
 
-def chosen_tiers(where: data.Selection) -> tuple[str, ...]:
+def chosen_tiers(where: data.Where) -> tuple[str, ...]:
     """The risk tiers the filter picked (none when the risk filter is off)."""
     return dict(where).get("risk_tolerance", ())
 
 
-def risk_filter(where: data.Selection) -> data.Selection:
+def risk_filter(where: data.Where) -> data.Where:
     """The only part of the filters the risk breakdown follows (to highlight, not to filter)."""
     return tuple((dim, values) for dim, values in where if dim == "risk_tolerance")
 
@@ -46,7 +46,7 @@ class RiskChart:
                               dark=pn.config.theme == "dark", height=260)
         self.plot = self.chart.plot
 
-    def update(self, where: data.Selection) -> None:
+    def update(self, where: data.Where) -> None:
         frame = risk_breakdown_frame(chosen_tiers(where))
         self.chart.show(frame.risk_tolerance, frame[self.measure],
                         [HIGHLIGHT if h else GREY for h in frame.highlighted])
@@ -61,7 +61,7 @@ def risk_accounts_chart() -> RiskChart:
     return RiskChart("accounts", "Accounts by risk appetite", "Accounts", "integer")
 
 
-def risk_caption(where: data.Selection) -> pn.pane.Markdown:
+def risk_caption(where: data.Where) -> pn.pane.Markdown:
     tiers = chosen_tiers(where)
     caption = (f"Highlighted: {', '.join(tiers)} (the risk filter); other tiers greyed. "
                if tiers else "All tiers shown: no risk filter. ")

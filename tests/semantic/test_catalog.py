@@ -125,7 +125,7 @@ def test_a_tile_outside_the_tile_count_is_refused():
         with pytest.raises(QueryError, match=words):
             Request.of(["accounts"], where=where)
     assert Request.of(["accounts"], where={"balance_decile": [10], "leverage_quartile": 4.0}).where == (
-        ("balance_decile", [10]), ("leverage_quartile", 4))
+        ("balance_decile", (10,)), ("leverage_quartile", 4))
 
 
 def test_the_layer_lists_the_tiles(published_sample):

@@ -379,3 +379,19 @@ def test_a_closed_layer_and_a_bad_url_are_query_errors(published_sample, tmp_pat
     for url in [built, "notaurl", "foo://bar", f"duckdb://{tmp_path}/none.duckdb", f"duckdb://{SAMPLE_CSV}"]:
         with pytest.raises(semantic.QueryError):
             semantic.connect(url)
+
+
+def test_parsed_filters_are_one_hashable_where_with_ranges_apart_from_values():
+    """One `Where` (semantic/request.py): values a tuple, a range a Range (never a tuple of two values), so the
+    dashboard's caches key on the parsed filters themselves."""
+    from semantic.request import Range, parse_where
+
+    given = {"region": ["North", "West"], "age": (30, 44), "activity_date": ("2024-01-31", None)}
+    parsed = parse_where(given)
+    assert parsed == (("region", ("North", "West")), ("age", Range(30, 44)),
+                      ("activity_date", Range(datetime.date(2024, 1, 31), None)))
+    assert hash(parsed) == hash(parse_where(dict(given)))
+    assert parse_where({"age": Range(30, 44)}) == parse_where({"age": (30, 44)}) == (("age", Range(30, 44)),)
+    assert parse_where({"risk_tolerance": {"Low", "High"}}) == (("risk_tolerance", ("High", "Low")),)
+    with pytest.raises(semantic.QueryError, match="runs from 44 down to 30"):
+        parse_where({"age": Range(44, 30)})
