@@ -32,3 +32,11 @@ NUMBER_DIMENSIONS = ["age", "income_level", "balance", "loan_amount", "interest_
 DERIVED_DIMENSIONS = ["balance_decile", "leverage_quartile"]
 TIME_DIMENSIONS = ["activity_date"]
 ACCOUNT_DIMENSIONS = CATEGORY_DIMENSIONS + NUMBER_DIMENSIONS + DERIVED_DIMENSIONS
+
+# The metrics made of sums, which a rollup holding their sums answers: by hand, from their definitions.
+ACCOUNT_ROLLUP_METRICS = {
+    "accounts", "total_balance", "avg_balance", "credit_exposure", "approved_credit_exposure",
+    "pending_credit_exposure", "rejected_credit_exposure", "avg_loan_amount", "balance_weighted_rate",
+    "loan_weighted_rate", "net_contributions", "avg_net_contribution",
+}
+ACTIVITY_ROLLUP_METRICS = {"transaction_volume", "repayment_volume"}
