@@ -40,9 +40,6 @@ CURRENT = "current"
 # contract version, from which extract. A build writes over nothing that lacks it (pipelines/target.py);
 # validation reports name the build they checked.
 MARKER_TABLE = "fintech_build"
-# The names a build gives its tables: each model layer's prefix (stg_fintech_data, dim_customer, fct_..., int_...,
-# agg_..., kpi_...). A database holding such tables but no build marker is someone else's (inspect).
-TABLE_NAME = re.compile(r"(?:stg|dim|fct|int|agg|kpi)_[a-z0-9_]+")
 
 
 def engine_of(url: str) -> engines.Engine:
@@ -228,7 +225,9 @@ def inspect(url: str) -> str | None:
             con.disconnect()
         if MARKER_TABLE in tables:
             return None
-        ours = sorted(name for name in tables if TABLE_NAME.fullmatch(name))
+        from semantic.tables import MODELS  # the tables a build writes (imported when asked: Ibis expressions)
+
+        ours = sorted({model.__name__ for model in MODELS} & tables)
         return f"a database holding tables named like this warehouse's ({', '.join(ours[:3])}) without the build " \
                f"marker {MARKER_TABLE}" if ours else MISSING
     path = url_path(url)
