@@ -25,7 +25,6 @@ from semantic import engines
 from semantic.config import (
     BadURL,  # noqa: F401  (the refusal of a URL, for this module's callers)
     backend_name,
-    check_path_url,
     data_dir,
     default_source,
     is_default_backend,
@@ -51,10 +50,7 @@ def storage(url: str) -> str:
     """'file', 'server' or 'parquet': how a warehouse at `url` is stored and published; BadURL for a URL of
     another backend, or one that cannot be read unambiguously (checked here, before any driver sees it)."""
     engine = engine_of(url)  # BadURL for no URL at all, UnsupportedBackend for another engine's
-    if engine.storage == "server":
-        server_address(url)
-    else:
-        check_path_url(url, example=engine.example)
+    engine.check_url(url)
     engine.require_driver()
     return engine.storage
 

@@ -28,7 +28,6 @@ BUILD_MEMORY_ENV = "FINTECH_BUILD_MEMORY"
 # Its default, 80% of RAM, took 16 GB for 10M accounts.
 DEFAULT_BUILD_MEMORY = "4GB"
 # An unreachable server answers within this many seconds (libpq's connect_timeout; a URL's own option wins)
-CONNECT_TIMEOUT_SECONDS = 10
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -264,15 +263,6 @@ class ServerAddress:
     options: dict = field(default_factory=dict, repr=False)
     path: str = ""  # as written (names the reports' directory)
 
-    def connect_kwargs(self) -> dict:
-        """Keyword arguments for ibis.postgres.connect (libpq options passed through), with a connect timeout."""
-        given = {"host": self.host, "port": self.port, "user": self.user, "password": self.password,
-                 "database": self.database, "schema": self.schema}
-        kwargs = {key: value for key, value in given.items() if value}
-        kwargs.update({"database" if key == "dbname" else key: value for key, value in self.options.items()})
-        kwargs.setdefault("connect_timeout", str(CONNECT_TIMEOUT_SECONDS))
-        return kwargs
-
 
 def server_address(url: str) -> ServerAddress:
     """The parts of a server URL, read here so that no driver or parser sees a malformed one; BadURL names
@@ -331,51 +321,7 @@ def _options(query: str) -> dict[str, str]:
         if name in options:
             raise BadURL(f"the server URL gives the option {name!r} twice")
         options[name] = unquote(value)
-    _check_options(options)
-    return options
-
-
-# libpq's options whose value is a whole number (a count of seconds, milliseconds or probes; a port)
-_WHOLE_NUMBER_OPTIONS = {"connect_timeout": "a whole number of seconds, as in ?connect_timeout=5",
-                         "keepalives": "a whole number (0: off, 1: on)", "keepalives_idle": "a whole number of seconds",
-                         "keepalives_interval": "a whole number of seconds", "keepalives_count": "a whole number",
-                         "tcp_user_timeout": "a whole number of milliseconds",
-                         "port": "a port number from 1 to 65535 (several: separated by commas)"}
-
-
-def connection_options() -> list[str] | None:
-    """The connection options libpq reads (its own list, from the installed psycopg), sorted; None when
-    psycopg is not installed (then the driver is never reached either)."""
-    global _CONNECTION_OPTIONS
-    if _CONNECTION_OPTIONS is None:
-        try:
-            from psycopg import pq
-        except ImportError:
-            return None
-        _CONNECTION_OPTIONS = sorted(option.keyword.decode() for option in pq.Conninfo.get_defaults())
-    return _CONNECTION_OPTIONS
-
-
-_CONNECTION_OPTIONS: list[str] | None = None
-
-
-def _check_options(options: dict[str, str]) -> None:
-    """BadURL for an option libpq does not know, or a whole-number option that is not one (before any
-    connection: libpq would refuse them only when connecting). No options: nothing to check (the driver's list
-    of options is not even read: redact reads every URL's host this way)."""
-    if not options:
-        return
-    known = connection_options()
-    for name, value in options.items():
-        if known is not None and name not in known:
-            raise BadURL(f"the server URL's option {name!r} is not a PostgreSQL connection option: the options are "
-                         f"libpq's, {', '.join(known)}")
-        wanted = _WHOLE_NUMBER_OPTIONS.get(name)
-        pattern = r"[0-9]{1,9}(,[0-9]{1,9})*" if name == "port" else r"[0-9]{1,9}"
-        if wanted and not (re.fullmatch(pattern, value) and
-                           (name != "port" or all(1 <= int(p) <= 65535 for p in value.split(",")))):
-            shown = repr(value) if re.fullmatch(r"[\w.+-]{0,20}", value) else "..."  # short plain text: shown
-            raise BadURL(f"the server URL's option {name}={shown} must be {wanted}")
+    return options  # which options the driver reads, and what they take: its engine's (semantic/engines/)
 
 
 # ---- the build's memory -----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from semantic.config import BadURL
+from semantic.config import BadURL, check_path_url, server_address
 
 # Operations an engine may lack in Ibis 12 (Engine.gaps): the names the expectation suites' targets declare
 # (expectations/suites.py: requires_operation) and staging asks by meaning.
@@ -111,6 +111,14 @@ class Engine:
     def example(self) -> str:
         """A URL of this engine, for messages."""
         return self.url_in("/path/to") or f"{self.name}://user@host:5432/database"
+
+    def check_url(self, url: str) -> None:
+        """BadURL unless `url` can be read unambiguously, before any driver sees it: a file's or a directory's
+        path only; a server's parts (an engine with options checks them too)."""
+        if self.storage == "server":
+            server_address(url)
+        else:
+            check_path_url(url, example=self.example)
 
     def require_driver(self) -> None:
         """MissingDriver, naming the extra that installs it, unless its driver can be imported here."""

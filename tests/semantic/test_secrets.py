@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from semantic import backends, config
+from semantic.engines.postgres import connect_kwargs
 
 PIECES = ("Zq7", "Xk9")
 NOWHERE = "127.0.0.1:1"  # nothing listens on port 1: refused at once
@@ -81,14 +82,14 @@ def test_a_url_is_refused_or_read_and_never_quoted(url, code):
     (f"postgres://u@{NOWHERE}/db?password=Zq7%26Xk9", "Zq7&Xk9"),
 ])
 def test_the_driver_is_given_the_decoded_password(url, password):
-    assert config.server_address(url).connect_kwargs()["password"] == password
+    assert connect_kwargs(config.server_address(url))["password"] == password
 
 
 def test_a_server_gets_a_connect_timeout_unless_the_url_gives_one():
-    assert config.server_address("postgres://u@h/db").connect_kwargs()["connect_timeout"] == "10"
-    assert config.server_address("postgres://u@h/db?connect_timeout=3").connect_kwargs()["connect_timeout"] == "3"
-    assert config.server_address("postgresql://u@/db?host=/tmp").connect_kwargs()["host"] == "/tmp"
-    assert config.server_address("postgres://u@[::1]:5433/db/s").connect_kwargs() == {
+    assert connect_kwargs(config.server_address("postgres://u@h/db"))["connect_timeout"] == "10"
+    assert connect_kwargs(config.server_address("postgres://u@h/db?connect_timeout=3"))["connect_timeout"] == "3"
+    assert connect_kwargs(config.server_address("postgresql://u@/db?host=/tmp"))["host"] == "/tmp"
+    assert connect_kwargs(config.server_address("postgres://u@[::1]:5433/db/s")) == {
         "host": "::1", "port": 5433, "user": "u", "database": "db", "schema": "s", "connect_timeout": "10"}
 
 
@@ -220,7 +221,7 @@ def test_a_password_that_is_a_word_keeps_the_urls_scheme_and_host(url, message, 
 ])
 def test_an_unknown_or_malformed_connection_option_is_refused(query, says):
     with pytest.raises(config.BadURL) as refused:
-        config.server_address(f"postgres://u@h/db?{query}")
+        backends.storage(f"postgres://u@h/db?{query}")
     assert says in str(refused.value) and not leaks(str(refused.value))
     if "not a PostgreSQL" in says:
         assert "sslmode" in str(refused.value) and "connect_timeout" in str(refused.value)  # what is valid
@@ -229,7 +230,7 @@ def test_an_unknown_or_malformed_connection_option_is_refused(query, says):
 @pytest.mark.parametrize("query", ["sslmode=require&connect_timeout=5", "dbname=other", "host=/tmp",
                                    "application_name=x&keepalives=1&port=5432,5433", "password=Zq7Xk9"])
 def test_libpqs_own_options_are_read(query):
-    config.server_address(f"postgres://u@h/db?{query}")
+    backends.storage(f"postgres://u@h/db?{query}")
 
 
 def test_an_option_the_driver_refuses_while_connecting_is_a_refused_url(monkeypatch):
