@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from semantic.config import backend_name
-from semantic.engines import datafusion, duckdb, postgres, pyspark, sqlite
+from semantic.engines import datafusion, duckdb, duckdb_parquet, postgres, pyspark, sqlite
 from semantic.engines.profile import (
     ARRAY_FILTER,
     STORAGE_KINDS,
@@ -35,7 +35,8 @@ __all__ = ["ARRAY_FILTER", "ENGINES", "LOCAL", "STORAGE_KINDS", "TRANSLATE_TO_NO
 
 ENGINES: dict[str, Engine] = {
     engine.name: engine
-    for engine in (duckdb.PROFILE, sqlite.PROFILE, postgres.PROFILE, datafusion.PROFILE, pyspark.PROFILE)
+    for engine in (duckdb.PROFILE, sqlite.PROFILE, postgres.PROFILE, datafusion.PROFILE, pyspark.PROFILE,
+                   duckdb_parquet.PROFILE)
 }
 LOCAL: Engine = duckdb.PROFILE
 

@@ -63,6 +63,9 @@ class Engine:
     beside: tuple[str, ...] = ()
     # operations it lacks (ARRAY_FILTER, TRANSLATE_TO_NOTHING): why, and what covers for it
     gaps: Mapping[str, str] = field(default_factory=dict)
+    # does `fintech build` write a warehouse with it? A reader of another engine's warehouse names that engine
+    builds: bool = True
+    built_by: str | None = None
 
     def __post_init__(self):
         if self.storage not in STORAGE_KINDS:

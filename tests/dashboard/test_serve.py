@@ -342,3 +342,32 @@ def test_a_warehouse_gone_while_serving_is_said_until_it_is_back(dashboard_serve
         written = log.read()
     assert "Traceback" not in written and written.count("cannot be read") == 1
     assert f"dashboard: the warehouse {url} cannot be read: FileNotFoundError" in written
+
+
+def test_a_warehouse_spark_built_is_served_by_duckdb_without_spark(tmp_path, generate_csv):
+    """`fintech serve --backend duckdb-parquet:///dir` serves what `fintech build --backend pyspark:///dir` built
+    (issue 18, point 4): no Spark runs while it serves; the numbers are the conformance suite's
+    (tests/semantic/test_backends.py holds duckdb-parquet on a Spark-built warehouse to DuckDB's, 1e-9)."""
+    from tests.conftest import run_fintech
+
+    folder = tmp_path / "warehouse"
+    built = run_fintech("build", "--source", str(generate_csv(300, 21)), "--backend", f"pyspark://{folder}",
+                        timeout=600)
+    assert built.returncode == 0, built.stderr[-2000:]
+    url = f"duckdb-parquet://{folder}"
+    refused = run_fintech("build", "--source", str(SAMPLE_CSV), "--backend", url)
+    assert refused.returncode == 2 and "duckdb-parquet reads a warehouse that pyspark builds" in refused.stderr
+    port = free_port()
+    env = {**os.environ, "FINTECH_DATA_DIR": str(tmp_path / "data")}
+    server, log = _serve(["--backend", url, "--port", str(port)], env, tmp_path / "serve.log")
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/app", server, timeout=120)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/app") as response:
+            assert "Fintech Portfolio Dashboard" in response.read().decode()
+        tree = [p.cmdline() for p in psutil.Process(server.pid).children(recursive=True) if p.is_running()]
+        assert not any("java" in " ".join(command) for command in tree)  # no JVM: Spark is not running
+    finally:
+        _stop(server, log)
+        log.close()
+    served = (tmp_path / "serve.log").read_text()
+    assert f"(backend {url})" in served and "Traceback" not in served

@@ -57,10 +57,14 @@ def build(csv, url: str) -> str:
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request, conformance_csv, tmp_path_factory):
     """(backend name, warehouse URL), the warehouse built there by `fintech build`: in a folder of its own, or
-    (a server's) in a new database of the session's PostgreSQL cluster."""
-    name = request.param
-    url = engines.ENGINES[name].url_in(tmp_path_factory.mktemp(f"warehouse_{name}")) \
-        or request.getfixturevalue("postgres_database")("conformance")
+    (a server's) in a new database of the session's PostgreSQL cluster; for an engine that only reads, built by
+    the engine it names (duckdb-parquet reads what Spark built)."""
+    name, engine = request.param, engines.ENGINES[request.param]
+    folder = tmp_path_factory.mktemp(f"warehouse_{name}")
+    if not engine.builds:  # a reader of another engine's warehouses: that engine builds it, in the same place
+        build(conformance_csv, engines.ENGINES[engine.built_by].url_in(folder))
+        return name, engine.url_in(folder)
+    url = engine.url_in(folder) or request.getfixturevalue("postgres_database")("conformance")
     return name, build(conformance_csv, url)
 
 

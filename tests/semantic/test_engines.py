@@ -138,19 +138,21 @@ def test_no_engine_name_is_tested_outside_the_engines_modules():
 # ---- (b) the registry
 
 def test_the_engines_in_their_order():
-    assert list(engines.ENGINES) == ["duckdb", "sqlite", "postgres", "datafusion", "pyspark"]
+    assert list(engines.ENGINES) == ["duckdb", "sqlite", "postgres", "datafusion", "pyspark", "duckdb-parquet"]
     assert all(name == engine.name for name, engine in engines.ENGINES.items())
     assert engines.LOCAL is engines.ENGINES["duckdb"]
 
 
 def test_each_module_declares_its_engine():
     modules = {path.stem for path in ENGINES_DIR.glob("*.py")} - {"__init__", "profile"}
-    assert modules == set(engines.ENGINES)
+    assert modules == {name.replace("-", "_") for name in engines.ENGINES}  # a module name has no '-'
+
 
 
 def test_names_and_aliases():
     assert {engine.name: engine.aliases for engine in engines.ENGINES.values()} == {
-        "duckdb": (), "sqlite": (), "postgres": ("postgresql",), "datafusion": (), "pyspark": ()}
+        "duckdb": (), "sqlite": (), "postgres": ("postgresql",), "datafusion": (), "pyspark": (),
+        "duckdb-parquet": ()}
     assert engines.profile("postgresql://u@h/db") is engines.profile("postgres") is engines.ENGINES["postgres"]
     assert engines.profile("PostgreSQL+psycopg://u@h/db") is engines.ENGINES["postgres"]
     for name, engine in engines.ENGINES.items():
@@ -162,8 +164,8 @@ def test_an_unknown_engine_is_refused_as_before():
     with pytest.raises(engines.UnsupportedBackend) as refused:
         engines.profile("nosuch://x")
     assert isinstance(refused.value, config.BadURL)
-    assert str(refused.value) == ("unsupported backend 'nosuch': use one of datafusion, duckdb, postgres, pyspark, "
-                                  "sqlite (as in duckdb:///path/to/fintech.duckdb)")
+    assert str(refused.value) == ("unsupported backend 'nosuch': use one of datafusion, duckdb, duckdb-parquet, postgres, "
+                                  "pyspark, sqlite (as in duckdb:///path/to/fintech.duckdb)")
     assert backends.UnsupportedBackend is engines.UnsupportedBackend  # what callers of semantic.backends catch
     with pytest.raises(config.BadURL, match="not a backend URL"):
         engines.profile("just/a/path.duckdb")
@@ -171,7 +173,8 @@ def test_an_unknown_engine_is_refused_as_before():
 
 def test_storage_kinds():
     assert {name: engine.storage for name, engine in engines.ENGINES.items()} == {
-        "duckdb": "file", "sqlite": "file", "postgres": "server", "datafusion": "parquet", "pyspark": "parquet"}
+        "duckdb": "file", "sqlite": "file", "postgres": "server", "datafusion": "parquet", "pyspark": "parquet",
+        "duckdb-parquet": "parquet"}
     for name, engine in engines.ENGINES.items():
         url = engine.url_in(Path("/tmp/folder"))
         assert (url is None) == (engine.storage == "server"), name
@@ -184,14 +187,16 @@ def test_the_drivers_extras_are_pyproject_s():
     extras = project["optional-dependencies"]
     for name, engine in engines.ENGINES.items():
         if engine.extra is None:  # in the base package (`make serve` installs no extra)
-            assert engine.driver is None and f"ibis-framework[{name}]" in " ".join(project["dependencies"]), name
+            # the Ibis backend it runs on (its dialect: duckdb-parquet is DuckDB's) comes with the base package
+            assert engine.driver is None and f"ibis-framework[{engine.dialect}]" in " ".join(project["dependencies"]), \
+                name
             continue
         assert engine.driver and engine.extra in extras, name
         assert any(requirement.startswith(f"ibis-framework[{name}]") for requirement in extras[engine.extra]), name
     assert set(extras) == {e.extra for e in engines.ENGINES.values() if e.extra} | {"dev"}
     assert {name: (e.driver, e.extra) for name, e in engines.ENGINES.items()} == {
         "duckdb": (None, None), "sqlite": ("regex", "sqlite"), "postgres": ("psycopg", "postgres"),
-        "datafusion": ("datafusion", "datafusion"), "pyspark": ("pyspark", "spark")}
+        "datafusion": ("datafusion", "datafusion"), "pyspark": ("pyspark", "spark"), "duckdb-parquet": (None, None)}
 
 
 def test_every_driver_is_installed_here():
@@ -211,6 +216,7 @@ def test_the_capabilities():
         "postgres":   (True, True, True, True, False, True, False),
         "datafusion": (True, False, True, False, False, False, False),
         "pyspark":    (True, True, True, True, False, False, False),
+        "duckdb-parquet": (True, True, True, True, True, False, False),
     }
     for engine in engines.ENGINES.values():
         assert (engine.magic is not None) == (engine.storage == "file"), engine.name  # inspect reads a file's
