@@ -89,8 +89,9 @@ class Page:
     def chart(self, made, view: Callable[[data.Where], data.Where] = lambda where: where) -> pn.pane.Bokeh:
         """A chart of this page (dashboard/components/charts.py), refilled when its `view` of the filters
         changes."""
-        made.update(view(self.filters.where()))
-        self._charts.append([made, view, view(self.filters.where())])
+        shown = view(self.filters.where())
+        made.update(shown)
+        self._charts.append([made, view, shown])
         return pn.pane.Bokeh(made.plot, sizing_mode="stretch_width", min_width=280, styles={"flex": "1 1 420px"})
 
     def refresh(self, *_events) -> None:
@@ -104,9 +105,10 @@ class Page:
         with frozen(pn.state.curdoc), pn.io.hold():
             for entry in self._charts:
                 chart, view, shown = entry
-                if shown != view(where):
-                    chart.update(view(where))
-                    entry[2] = view(where)
+                new = view(where)
+                if shown != new:
+                    chart.update(new)
+                    entry[2] = new
             for column, part in self._bound:
                 _replace(column, part(where))
             self.busy.value = False

@@ -221,9 +221,9 @@ def _generate(args) -> int:
 def _build(args) -> int:
     from expectations import GateFailure, ReportRefused
     from pipelines.build import BuildError, build
-    from semantic.models.contract import ContractViolation
     from pipelines.target import BuildBusy, TargetRefused
     from semantic.backends import CannotConnect, NotAWarehouse
+    from semantic.models.contract import ContractViolation
 
     url = _backend(args)
     source = args.source or config.default_source()
@@ -287,7 +287,7 @@ def _serve(args) -> int:
     fintech = [sys.executable, "-m", "fintech"]  # this command, run again as the server's children
     return serve(_backend(args), args.port, basic_auth=args.basic_auth, address=args.address,
                  origins=tuple(args.allow_websocket_origin),
-                 build=[*fintech, "build", "--source", str(config.default_source())], validate=[*fintech, "validate"])
+                 build=[*fintech, "build"], validate=[*fintech, "validate"])  # build: from the default source
 
 
 def _query(args) -> int:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ibis
 
@@ -28,6 +29,9 @@ from semantic.models.contract import check_staged
 from semantic.models.raw import CONTRACT_VERSION, RAW_TABLE
 from semantic.models.staging import stg_fintech_data
 from semantic.tables import MODELS
+
+if TYPE_CHECKING:
+    from expectations.gate import Gate
 
 BuildError = publish.PublishError
 
@@ -91,7 +95,7 @@ def _write_report(runs, url: str, marker: dict, echo: Callable[[str], None]) -> 
     echo(f"validation report: {summary} (Data Docs: {summary.parent / 'docs' / 'index.html'})")
 
 
-def _materialize(publication, source: Path, echo: Callable[[str], None]) -> tuple[list[BuiltTable], object]:
+def _materialize(publication, source: Path, echo: Callable[[str], None]) -> tuple[list[BuiltTable], Gate]:
     con = publication.con
     engine = engines.of(con)  # its speed paths: the checking threads, the CSV read by the engine itself
     # Great Expectations takes ~2.5 s to import: done while the database reads the CSV (it releases the GIL)

@@ -41,12 +41,12 @@ class BuildBusy(Exception):
 def check_target(url: str, source: Path) -> None:
     """Refuse (TargetRefused) a target that is the source itself, or exists and is not this product's warehouse,
     or an engine that reads only (it names the engine that builds its warehouses)."""
-    engine = backends.engine_of(url)
+    path = url_path(url) if backends.storage(url) != "server" else None
+    engine = backends.engine_of(url)  # the URL checked: storage() read it
     if not engine.builds:
         raise TargetRefused(f"{engine.name} reads a warehouse that {engine.built_by} builds: build it with "
-                            f"`fintech build --backend {engine.built_by}://<the same directory>`, then read or serve "
-                            f"it with {engine.name}://")
-    path = url_path(url) if backends.storage(url) != "server" else None
+                            f"`fintech build --backend {engine.built_by}://{path}`, then read or serve "
+                            f"it with {masked_url(url)}")
     if path is not None and _same_file(path, source):
         raise TargetRefused(f"refused {path}: it is the source extract itself; publishing there would destroy it")
     if path is not None and path.is_dir() and Path(source).resolve().is_relative_to(path.resolve()):

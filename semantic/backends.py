@@ -46,13 +46,18 @@ def engine_of(url: str) -> engines.Engine:
     return engines.profile(backend_name(url))
 
 
-def storage(url: str) -> str:
-    """'file', 'server' or 'parquet': how a warehouse at `url` is stored and published; BadURL for a URL of
-    another backend, or one that cannot be read unambiguously (checked here, before any driver sees it)."""
+def checked_engine(url: str) -> engines.Engine:
+    """The engine of `url`, the URL read and checked by it and its driver found: BadURL for a URL of another
+    backend, or one that cannot be read unambiguously (checked here, before any driver sees it)."""
     engine = engine_of(url)  # BadURL for no URL at all, UnsupportedBackend for another engine's
     engine.check_url(url)
     engine.require_driver()
-    return engine.storage
+    return engine
+
+
+def storage(url: str) -> str:
+    """'file', 'server' or 'parquet': how a warehouse at `url` is stored and published (checked_engine)."""
+    return checked_engine(url).storage
 
 
 def database_file(url: str) -> Path | None:
@@ -278,7 +283,10 @@ def require(url: str) -> None:
     """NotAWarehouse, saying what is there, unless a warehouse this product published is at `url`."""
     found = inspect(url)
     if found == MISSING:
-        raise NotAWarehouse(f"no warehouse at {masked_url(url)}: run `fintech build --backend URL` first")
+        engine = engine_of(url)
+        build = "fintech build --backend URL" if engine.builds else \
+            f"fintech build --backend {engine.built_by}://{url_path(url)}, which {engine.name} then reads,"
+        raise NotAWarehouse(f"no warehouse at {masked_url(url)}: run `{build}` first")
     if found is not None:
         raise NotAWarehouse(f"{masked_url(url)} is not a warehouse published by `fintech build`: it is {found}")
 
@@ -290,14 +298,13 @@ def connect_engine(url: str, read_only: bool = False):
     answer, CannotConnect says so without the driver's text quoting what it was given. A read-only connection
     refuses writes in its session too, where the engine has a statement for it.
     """
-    storage(url)  # the URL read and checked first, and the driver there
-    return engine_of(url).connect(url, read_only=read_only)
+    return checked_engine(url).connect(url, read_only=read_only)
 
 
 def open_warehouse(url: str, read_only: bool = True):
     """The published warehouse at `url`, every table reachable by name (`con.table(name)`)."""
     con = connect_engine(url, read_only=read_only)
-    kind = storage(url)
+    kind = engine_of(url).storage  # checked by connect_engine
     if kind == "parquet":
         # the version directory itself, not through `current`: a rebuild's swap must not move this reader
         for table in sorted(published_version(url).resolve().glob("*.parquet")):

@@ -31,6 +31,7 @@ from semantic.models.raw import ACCOUNT_TYPES, LOAN_STATUSES, RISK_TOLERANCES
 
 GRAINS = ("account", "customer", "activity", "distribution")
 DECILES = 10  # the balance deciles' tiles: the ranked pass's, the balance_decile dimension's, the KPI table's
+QUARTILES = 4  # the leverage quartiles' tiles: the leverage_quartile dimension's; the top one is the most leveraged
 LORENZ_POINTS = 1001  # a Lorenz curve's points unless asked otherwise: the KPI table's, the layer's, the dashboard's
 FORMATS = ("money", "percent", "ratio", "integer")
 
@@ -188,11 +189,6 @@ _add(AccountMetric.summed("credit_exposure", "Sum of loan amounts of every loan 
                           Sum("loan_amount", lambda t: t.loan_amount)))
 
 
-def _top_tile(dimension: str) -> int:
-    """The highest tile of a tile dimension (its `tiles`): read when a measure is built, after DIMENSIONS."""
-    return DIMENSIONS[dimension].tiles
-
-
 def _loans_with_status(status: str) -> Sum:
     """The loan amounts of one application status (0 for the others), so a rollup keeps each part per cell."""
     assert status in LOAN_STATUSES, f"{status!r} is not a loan status of the contract ({LOAN_STATUSES})"
@@ -221,7 +217,7 @@ _add(AccountMetric("avg_loan_to_income", "Mean of loan amount / income over acco
 _add(AccountMetric("top_leverage_quartile_share",
                    "Share of accounts in the top quartile of loan-to-income over the filtered portfolio "
                    "(leverage_quartile 4: equal ratios ranked by account_id)", "percent",
-                   lambda t: ratio_or_null(t.count(where=t.leverage_quartile == _top_tile("leverage_quartile")), t.count()),
+                   lambda t: ratio_or_null(t.count(where=t.leverage_quartile == QUARTILES), t.count()),
                    derived_dimensions=("leverage_quartile",)))
 _add(RankedMetric("top_10_balance", "Balance held by the richest 10% of accounts (NTILE(10) tile 1; "
                   "equal balances are interchangeable in the sum)", "money", _balance_concentration, "top_balance"))
@@ -293,7 +289,7 @@ DIMENSIONS: dict[str, Dimension] = {
                       ranked_by="balance", tiles=DECILES, descending=True),
         TileDimension("leverage_quartile", "Loan-to-income quartile over the filtered accounts (NTILE(4)), 4 = most "
                       "leveraged; equal ratios ranked by account_id; null without a loan-to-income (income 0)",
-                      "account", ranked_by="loan_to_income", tiles=4),
+                      "account", ranked_by="loan_to_income", tiles=QUARTILES),
         Dimension("activity_date", "Month-end of an activity observation (grains: month, quarter, year)",
                   "activity", kind="time"),
     ]

@@ -27,7 +27,6 @@ BUILD_MEMORY_ENV = "FINTECH_BUILD_MEMORY"
 # DuckDB's memory for a build; beyond it, it spills to the build's own temporary directory (deleted after).
 # Its default, 80% of RAM, took 16 GB for 10M accounts.
 DEFAULT_BUILD_MEMORY = "4GB"
-# An unreachable server answers within this many seconds (libpq's connect_timeout; a URL's own option wins)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

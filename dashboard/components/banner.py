@@ -8,10 +8,10 @@ import panel as pn
 
 from dashboard import data, queries
 from dashboard.components.common import NO_MATCH
+from semantic.formats import format_value, gini_band
 
 if TYPE_CHECKING:
     from dashboard.page import Page
-from semantic.formats import format_value, gini_band
 
 # Within this share of the average balance, either way, an average net contribution is "about flat" (the spec).
 FLAT_SHARE = 0.001

@@ -87,7 +87,6 @@ def lazy_card(title: str, build) -> pn.Card:
     return card
 
 
-
 def side_by_side(*panes) -> pn.FlexBox:
     """Charts in a row that wraps: one above the other on a narrow screen."""
     return pn.FlexBox(*panes, flex_wrap="wrap", gap="12px", sizing_mode="stretch_width")

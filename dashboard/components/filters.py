@@ -62,7 +62,10 @@ class Filters:
         return [*self.widgets.values(), *([self.months] if self.months is not None else [])]
 
     def selection(self) -> dict[str, list]:
-        return {dimension: list(widget.value) for dimension, widget in self.widgets.items()}
+        """The values chosen, among those offered: a widget takes whatever a browser sends it, and a value the
+        page does not offer is ignored, as one in the URL is (state.selection_from_query)."""
+        return {dimension: [v for v in widget.value if v in self.options[dimension]]
+                for dimension, widget in self.widgets.items()}
 
     def set_selection(self, selection: dict[str, list]) -> None:
         """Set every widget at once: only those that change, and one update sent to the browser."""

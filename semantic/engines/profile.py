@@ -72,6 +72,8 @@ class Engine:
             raise ValueError(f"{self.name}: storage {self.storage!r} is not one of {STORAGE_KINDS}")
         if self.dialect is None:
             object.__setattr__(self, "dialect", self.name)
+        if not self.builds and not self.built_by:
+            raise ValueError(f"{self.name}: an engine that only reads names the engine that builds (built_by)")
 
     # ---- capabilities, by meaning
 

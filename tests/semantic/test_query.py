@@ -17,7 +17,7 @@ from semantic.catalog import (
     Sum,
 )
 from semantic.models import intermediate
-from semantic.request import Request
+from semantic.request import Range, Request
 from semantic.summaries import rollups
 from semantic.tables import MODELS
 from tests import reference
@@ -40,7 +40,7 @@ def test_a_selection_of_every_fixed_value_filters_nothing(name):
 def test_other_selections_filter():
     assert not query.filters_nothing("region", ["North"]) and not query.filters_nothing("region", "North")
     assert query.filters_nothing("region", [])
-    assert not query.filters_nothing("age", (None, None))  # a range: its own predicate (none, when both open)
+    assert not query.filters_nothing("age", Range(None, None))  # a range: its own predicate (none, when both open)
     assert not query.filters_nothing("balance_decile", list(range(1, 11)))  # an account without a tile is out
 
 
