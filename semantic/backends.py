@@ -284,9 +284,10 @@ def require(url: str) -> None:
     found = inspect(url)
     if found == MISSING:
         engine = engine_of(url)
-        build = "fintech build --backend URL" if engine.builds else \
-            f"fintech build --backend {engine.built_by}://{url_path(url)}, which {engine.name} then reads,"
-        raise NotAWarehouse(f"no warehouse at {masked_url(url)}: run `{build}` first")
+        if engine.builds:
+            raise NotAWarehouse(f"no warehouse at {masked_url(url)}: run `fintech build --backend URL` first")
+        raise NotAWarehouse(f"no warehouse at {masked_url(url)}: run `fintech build --backend {engine.built_by}://"
+                            f"{url_path(url)}` first ({engine.name} then reads what it builds)")
     if found is not None:
         raise NotAWarehouse(f"{masked_url(url)} is not a warehouse published by `fintech build`: it is {found}")
 
